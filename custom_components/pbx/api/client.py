@@ -1,0 +1,262 @@
+"""`PbxClient`: the one interface every vendor implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+import logging
+import ssl
+from typing import Any, ClassVar, Self
+
+import aiohttp
+
+from .errors import PbxConnectionError, PbxTlsError, PbxUnsupportedError
+from .models import (
+    AgentAction,
+    Capability,
+    ListenMode,
+    PbxEvent,
+    PbxInfo,
+    Snapshot,
+    Vendor,
+    WakeupAlarm,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 15.0
+
+
+class FieldKind(StrEnum):
+    """How a connection field is entered."""
+
+    TEXT = "text"
+    SECRET = "secret"
+    PORT = "port"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionField:
+    """One field of the data a client is built from (the config entry's data)."""
+
+    key: str
+    kind: FieldKind
+    default: str | int | bool | None = None
+    credential: bool = False
+    """Asked again when the PBX refuses the credentials (reauthentication)."""
+
+
+HOST = "host"
+PORT = "port"
+SSL = "ssl"
+VERIFY_SSL = "verify_ssl"
+
+
+class Redactor:
+    """Replaces known secrets in text before it reaches a log or an exception."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        """Start with the given secrets."""
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Remember another secret (a token, say); short values are not worth hiding."""
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def discard(self, secret: str | None) -> None:
+        """Forget a secret that is no longer in use."""
+        if secret:
+            self._secrets.discard(secret)
+
+    def __call__(self, text: object) -> str:
+        """Return `text` with every secret replaced."""
+        result = str(text)
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            result = result.replace(secret, "**REDACTED**")
+        return result
+
+
+class PbxClient(abc.ABC):
+    """A connection to one PBX.
+
+    Build one with `create_client` from config entry data. Every method that talks to the
+    PBX raises a `PbxError` subclass; nothing else escapes.
+    """
+
+    vendor: ClassVar[Vendor]
+    fields: ClassVar[tuple[ConnectionField, ...]]
+    """The connection fields of this vendor, in form order."""
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
+    poll_interval: ClassVar[float] = 30.0
+    """Seconds between full snapshots."""
+    calls_poll_interval: ClassVar[float | None] = None
+    """Seconds between active-call polls, for PBXs without push (`POLLED_CALLS`)."""
+
+    def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
+        """Keep the session and the connection data."""
+        self._session = session
+        self._data = dict(data)
+        self.redact = Redactor(str(data.get(key) or "") for key in self.secret_fields)
+        self.info: PbxInfo | None = None
+
+    @classmethod
+    def from_data(cls, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> Self:
+        """Build a client, filling defaults for fields missing from `data`."""
+        full = {f.key: f.default for f in cls.fields}
+        full.update({k: v for k, v in data.items() if v is not None})
+        return cls(session, full)
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> frozenset[Capability]:
+        """What this PBX can do."""
+
+    @property
+    def base_url(self) -> str:
+        """`scheme://host:port` of the PBX."""
+        scheme = "https" if self._data.get(SSL) else "http"
+        return f"{scheme}://{self._data[HOST]}:{self._data[PORT]}"
+
+    @property
+    def ssl_context(self) -> bool | ssl.SSLContext:
+        """What aiohttp's `ssl=` should be for requests to this PBX."""
+        if not self._data.get(SSL):
+            return False
+        return bool(self._data.get(VERIFY_SSL, True))
+
+    @abc.abstractmethod
+    async def async_connect(self) -> PbxInfo:
+        """Log in, read the PBX's identity and keep it in `info`."""
+
+    async def async_close(self) -> None:
+        """Log out and release what the client holds on the PBX."""
+
+    @abc.abstractmethod
+    async def async_fetch_snapshot(self) -> Snapshot:
+        """Read extensions, trunks, queues and active calls."""
+
+    async def async_fetch_calls(self) -> Snapshot:
+        """Read only what changes fast (active calls and extension states).
+
+        The returned snapshot replaces those parts of the last full snapshot.
+        """
+        raise PbxUnsupportedError("active calls cannot be read on their own")
+
+    # Events --------------------------------------------------------------------------
+
+    def async_events(self) -> AsyncIterator[PbxEvent]:
+        """Yield pushed events for as long as the caller iterates (`EVENT_STREAM`).
+
+        The stream reconnects by itself, with backoff, and never ends on its own: it yields
+        `ChannelChange(True)` after each (re)connect and `ChannelChange(False)` when it loses
+        the connection. PBXs without push implement it by polling active calls through
+        `CallTracker`.
+        """
+        raise PbxUnsupportedError("this PBX has no event stream")
+
+    def parse_push(self, method: str, headers: Mapping[str, str], body: bytes) -> list[PbxEvent]:
+        """Turn one HTTP push from the PBX into events (`WEBHOOK_EVENTS`)."""
+        raise PbxUnsupportedError("this PBX does not push over HTTP")
+
+    async def async_set_push_url(self, url: str | None) -> None:
+        """Tell the PBX (or the client) where pushes must be sent; `None` to stop."""
+
+    # Actions -------------------------------------------------------------------------
+
+    async def async_dial(
+        self, extension: str, number: str, *, auto_answer: bool = False
+    ) -> str | None:
+        """Ring `extension`, then connect it to `number`; return the call id."""
+        raise PbxUnsupportedError("dial")
+
+    async def async_hangup(
+        self, *, extension: str | None = None, call_id: str | None = None
+    ) -> None:
+        """End an extension's call, or a call by its id."""
+        raise PbxUnsupportedError("hangup")
+
+    async def async_transfer(
+        self, number: str, *, extension: str | None = None, call_id: str | None = None
+    ) -> None:
+        """Blind-transfer a call to `number`."""
+        raise PbxUnsupportedError("transfer")
+
+    async def async_listen(self, supervisor: str, extension: str, mode: ListenMode) -> None:
+        """Let `supervisor` join `extension`'s call."""
+        raise PbxUnsupportedError("listen")
+
+    async def async_set_dnd(self, extension: str, enabled: bool) -> None:
+        """Switch do-not-disturb of an extension."""
+        raise PbxUnsupportedError("dnd")
+
+    async def async_page(
+        self,
+        *,
+        group: str | None = None,
+        extensions: list[str] | None = None,
+        source: str | None = None,
+        message: str | None = None,
+        prompt: str | None = None,
+    ) -> str | None:
+        """Page a group or extensions; return the call id where there is one."""
+        raise PbxUnsupportedError("page")
+
+    async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
+        """List wake-up alarms, of one extension or all."""
+        raise PbxUnsupportedError("wakeup alarms")
+
+    async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
+        """Create an alarm (no `alarm_id`) or update one; return it as stored."""
+        raise PbxUnsupportedError("wakeup alarms")
+
+    async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
+        """Delete an alarm."""
+        raise PbxUnsupportedError("wakeup alarms")
+
+    async def async_queue_agent(
+        self, queue: str, extension: str, action: AgentAction, reason: str | None = None
+    ) -> None:
+        """Log an agent in or out of a queue, or pause / unpause it."""
+        raise PbxUnsupportedError("queue agents")
+
+    async def async_accept_inbound(self, call_id: str) -> None:
+        """Let an inbound call the PBX asked about through."""
+        raise PbxUnsupportedError("inbound control")
+
+    async def async_refuse_inbound(self, call_id: str) -> None:
+        """Refuse an inbound call the PBX asked about."""
+        raise PbxUnsupportedError("inbound control")
+
+    # Helpers for vendors -------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        """Send one HTTP request; return status and body; map transport failures."""
+        kwargs.setdefault("ssl", self.ssl_context)
+        try:
+            async with self._session.request(
+                method, url, timeout=aiohttp.ClientTimeout(total=timeout), **kwargs
+            ) as response:
+                return response.status, await response.read()
+        except aiohttp.ClientConnectorCertificateError:
+            raise PbxTlsError(f"TLS certificate of {self._data[HOST]} is not trusted") from None
+        except aiohttp.ClientSSLError as err:
+            raise PbxTlsError(
+                f"TLS error talking to {self._data[HOST]}: {self.redact(err)}"
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            raise PbxConnectionError(
+                f"cannot reach {self._data[HOST]}: {self.redact(err) or type(err).__name__}"
+            ) from None

@@ -1,0 +1,62 @@
+"""Binary sensors: extension registration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import Capability
+from .coordinator import PbxConfigEntry, Subject
+from .entity import PbxEntity, async_add_described_entities
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PbxBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of one kind of subject."""
+
+    subject: Subject
+    value_fn: Callable[[Any], bool | None]
+    exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
+
+
+BINARY_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
+    PbxBinarySensorDescription(
+        key="registered",
+        translation_key="registered",
+        subject=Subject.EXTENSION,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=lambda extension: extension.registered,
+    ),
+)
+
+
+class PbxBinarySensor(PbxEntity, BinarySensorEntity):
+    """A binary sensor showing one flag of a subject."""
+
+    entity_description: PbxBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The flag, or `None` while unknown."""
+        subject = self.subject
+        return None if subject is None else self.entity_description.value_fn(subject)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PbxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors for every subject, now and as the PBX gains subjects."""
+    async_add_described_entities(entry, async_add_entities, BINARY_SENSORS, PbxBinarySensor)

@@ -1,0 +1,206 @@
+"""Config flow: choose the vendor, fill its form, test the connection; reauth; reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import voluptuous as vol
+
+from .api import (
+    CLIENTS,
+    ConnectionField,
+    FieldKind,
+    PbxApiDisabledError,
+    PbxAuthError,
+    PbxConnectionError,
+    PbxError,
+    PbxIpForbiddenError,
+    PbxTlsError,
+    Vendor,
+    create_client,
+)
+from .api.models import PbxInfo
+from .const import CONF_VENDOR, DOMAIN, LOGGER, MANUFACTURERS
+
+ERRORS: tuple[tuple[type[PbxError], str], ...] = (
+    (PbxTlsError, "tls_untrusted"),
+    (PbxConnectionError, "cannot_connect"),
+    (PbxApiDisabledError, "api_disabled"),
+    (PbxIpForbiddenError, "ip_forbidden"),
+    (PbxAuthError, "invalid_auth"),
+)
+
+
+def _selector(field: ConnectionField) -> Any:
+    if field.kind == FieldKind.BOOL:
+        return selector.BooleanSelector()
+    if field.kind == FieldKind.PORT:
+        return vol.All(
+            selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1, max=65535, mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+            vol.Coerce(int),
+        )
+    if field.kind == FieldKind.SECRET:
+        return selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+        )
+    return selector.TextSelector()
+
+
+def connection_schema(
+    fields: tuple[ConnectionField, ...],
+    values: Mapping[str, Any] | None = None,
+    *,
+    keep_secrets: bool = False,
+) -> vol.Schema:
+    """The form for `fields`, suggesting `values` or the defaults; secrets are never shown.
+
+    With `keep_secrets`, secret fields may stay empty to keep the stored value.
+    """
+    schema: dict[Any, Any] = {}
+    for field in fields:
+        value = (values or {}).get(field.key)
+        if value is None or field.kind == FieldKind.SECRET:
+            value = field.default
+        if field.kind == FieldKind.BOOL:
+            key: Any = vol.Required(field.key, default=bool(value))
+        elif field.kind == FieldKind.SECRET and keep_secrets:
+            key = vol.Optional(field.key)
+        else:
+            suggested = {"suggested_value": value} if value is not None else None
+            key = vol.Required(field.key, description=suggested)
+        schema[key] = _selector(field)
+    return vol.Schema(schema)
+
+
+class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Adds a PBX: the vendor first, then its connection form."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no vendor chosen."""
+        self._vendor: Vendor | None = None
+
+    async def _async_test(self, data: Mapping[str, Any]) -> tuple[PbxInfo | None, str | None]:
+        """Connect with `data`; return the PBX's identity or the form error key."""
+        client = create_client(async_get_clientsession(self.hass), data)
+        try:
+            return await client.async_connect(), None
+        except PbxError as err:
+            for error_class, key in ERRORS:
+                if isinstance(err, error_class):
+                    return None, key
+            return None, "unknown"
+        except Exception:
+            LOGGER.exception("Unexpected error while connecting to the PBX")
+            return None, "unknown"
+        finally:
+            await client.async_close()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the PBX family."""
+        if user_input is not None:
+            self._vendor = Vendor(user_input[CONF_VENDOR])
+            return await self._async_step_connection(None)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_VENDOR): selector.SelectSelector(
+                        selector.SelectSelectorConfig(
+                            options=[vendor.value for vendor in CLIENTS],
+                            translation_key=CONF_VENDOR,
+                            mode=selector.SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_yeastar(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Yeastar P-Series connection form."""
+        return await self._async_step_connection(user_input)
+
+    async def _async_step_connection(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """The chosen vendor's connection form; the connection is tested before saving."""
+        assert self._vendor is not None
+        fields = CLIENTS[self._vendor].fields
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_VENDOR: self._vendor.value, **user_input}
+            info, error = await self._async_test(data)
+            if info is not None:
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=info.name, data=data)
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id=self._vendor.value,
+            data_schema=connection_schema(fields, user_input),
+            errors=errors,
+            description_placeholders={"vendor": MANUFACTURERS[self._vendor.value]},
+            last_step=True,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The PBX refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the credentials again."""
+        entry = self._get_reauth_entry()
+        vendor = Vendor(entry.data[CONF_VENDOR])
+        fields = tuple(field for field in CLIENTS[vendor].fields if field.credential)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            info, error = await self._async_test(data)
+            if info is not None:
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_pbx")
+                return self.async_update_reload_and_abort(entry, data=data)
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=connection_schema(fields, {**entry.data, **(user_input or {})}),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change how the PBX is reached; it must remain the same PBX."""
+        entry = self._get_reconfigure_entry()
+        vendor = Vendor(entry.data[CONF_VENDOR])
+        fields = CLIENTS[vendor].fields
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **{k: v for k, v in user_input.items() if v != ""}}
+            info, error = await self._async_test(data)
+            if info is not None:
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_pbx")
+                return self.async_update_reload_and_abort(entry, data=data)
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=connection_schema(
+                fields, {**entry.data, **(user_input or {})}, keep_secrets=True
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )

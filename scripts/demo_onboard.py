@@ -1,0 +1,162 @@
+"""Complete Home Assistant's onboarding and add the simulated PBXs through the config flow."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+import re
+import sys
+from typing import Any
+
+import aiohttp
+
+USERNAME = "demo"
+PASSWORD = "demo-pbx-2026"  # the demo's published login
+CLIENT_ID = "http://127.0.0.1/"
+
+
+async def wait_for(session: aiohttp.ClientSession, url: str, timeout: float = 300) -> None:
+    """Wait until Home Assistant answers."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            async with session.get(url) as response:
+                if response.status < 500:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(1)
+    raise SystemExit(f"demo: Home Assistant did not start within {timeout:.0f} s")
+
+
+async def onboard(session: aiohttp.ClientSession, ha: str) -> str:
+    """Create the demo user if needed; return an access token."""
+    async with session.get(f"{ha}/api/onboarding") as response:
+        steps = {step["step"]: step["done"] for step in await response.json()}
+    if not steps.get("user"):
+        async with session.post(
+            f"{ha}/api/onboarding/users",
+            json={
+                "client_id": CLIENT_ID,
+                "name": "Demo",
+                "username": USERNAME,
+                "password": PASSWORD,
+                "language": "en",
+            },
+        ) as response:
+            response.raise_for_status()
+            code = (await response.json())["auth_code"]
+        token = await exchange(session, ha, code)
+        headers = {"Authorization": f"Bearer {token}"}
+        for step, body in (
+            ("core_config", {}),
+            ("analytics", {}),
+            ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID}),
+        ):
+            async with session.post(
+                f"{ha}/api/onboarding/{step}", json=body, headers=headers
+            ) as response:
+                if response.status not in (200, 403):
+                    print(f"demo: onboarding step {step} answered {response.status}")  # noqa: T201
+        return token
+    return await login(session, ha)
+
+
+async def exchange(session: aiohttp.ClientSession, ha: str, code: str) -> str:
+    """Trade an authorization code for an access token."""
+    async with session.post(
+        f"{ha}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+    ) as response:
+        response.raise_for_status()
+        return str((await response.json())["access_token"])
+
+
+async def login(session: aiohttp.ClientSession, ha: str) -> str:
+    """Log in with the demo user through the login flow."""
+    async with session.post(
+        f"{ha}/auth/login_flow",
+        json={
+            "client_id": CLIENT_ID,
+            "handler": ["homeassistant", None],
+            "redirect_uri": CLIENT_ID,
+        },
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{ha}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+    ) as response:
+        result = await response.json()
+    return await exchange(session, ha, result["result"])
+
+
+async def simulated_pbxs(log: Path) -> list[dict[str, Any]]:
+    """The config-flow inputs of each simulated PBX, read from the simulator's log."""
+    for _ in range(120):
+        if log.exists():
+            found = [
+                json.loads(match)
+                for match in re.findall(r"^PBX-FLOW (\{.*\})$", log.read_text(), re.MULTILINE)
+            ]
+            if found:
+                return found
+        await asyncio.sleep(0.5)
+    raise SystemExit("demo: the simulator did not start; see .demo/simulator.log")
+
+
+async def add_pbx(
+    session: aiohttp.ClientSession, ha: str, token: str, inputs: dict[str, Any]
+) -> str:
+    """Run the config flow for one PBX; return what happened."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{ha}/api/config/config_entries/entry", headers=headers) as response:
+        entries = await response.json()
+    title = inputs.pop("title")
+    if any(entry["domain"] == "pbx" and entry["title"] == title for entry in entries):
+        return f"{title}: already added"
+    async with session.post(
+        f"{ha}/api/config/config_entries/flow",
+        json={"handler": "pbx", "show_advanced_options": False},
+        headers=headers,
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{ha}/api/config/config_entries/flow/{flow['flow_id']}",
+        json={"vendor": inputs.pop("vendor")},
+        headers=headers,
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{ha}/api/config/config_entries/flow/{flow['flow_id']}", json=inputs, headers=headers
+    ) as response:
+        result = await response.json()
+    if result.get("type") == "create_entry":
+        return f"{result['title']}: added"
+    return f"{title}: not added ({result.get('errors') or result.get('reason')})"
+
+
+async def main() -> int:
+    """Onboard, add the PBXs, print how to log in."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ha", required=True)
+    parser.add_argument("--simulator-log", required=True, type=Path)
+    args = parser.parse_args()
+    pbxs = await simulated_pbxs(args.simulator_log)
+    async with aiohttp.ClientSession() as session:
+        await wait_for(session, f"{args.ha}/api/onboarding")
+        token = await onboard(session, args.ha)
+        for inputs in pbxs:
+            print(f"demo: {await add_pbx(session, args.ha, token, inputs)}")  # noqa: T201
+    print(  # noqa: T201
+        f"\ndemo: Home Assistant is at {args.ha}  (user: {USERNAME}  password: {PASSWORD})\n"
+        "demo: Settings > Devices & services > PBX shows the phone systems and their devices."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

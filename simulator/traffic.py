@@ -1,0 +1,216 @@
+"""A traffic generator: places, answers, misses and ends calls on a :class:`PbxModel`.
+
+It runs as one asyncio task plus one short task per call it places. It places inbound calls from
+external numbers (sometimes with a caller name) to extensions and queues, internal calls and
+outbound calls; most are answered after a few seconds, some are left to be missed; answered calls
+end after a random talk time. Now and then it toggles do-not-disturb, a phone's registration or a
+queue agent's pause. The number of calls it keeps going at once is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+import contextlib
+import logging
+import random
+
+from .model import PbxModel, SimCall, SimError
+
+_LOGGER = logging.getLogger(__name__)
+
+CALLER_NAMES = (
+    "Alice Martin",
+    "Bob Smith",
+    "Carla Rossi",
+    "David Chen",
+    "Emma Müller",
+    "Farid Haddad",
+    "Grace Kim",
+    "Hugo Dubois",
+)
+PAUSE_REASONS = ("Lunch", "Break", "Meeting", "Training")
+
+
+class TrafficGenerator:
+    """Generate realistic call traffic on a model until :meth:`stop`.
+
+    ``mean_interval`` is the mean number of seconds between two actions (exponentially
+    distributed); ``answer_delay`` and ``talk_time`` are (min, max) seconds; ``miss_rate`` is the
+    share of calls left unanswered for ``ring_timeout`` seconds; ``max_calls`` bounds the calls in
+    progress. ``time_scale`` multiplies every delay (0.01 makes a test run 100 times faster).
+    """
+
+    def __init__(
+        self,
+        model: PbxModel,
+        *,
+        seed: int = 0,
+        mean_interval: float = 8.0,
+        answer_delay: tuple[float, float] = (2.0, 8.0),
+        talk_time: tuple[float, float] = (5.0, 60.0),
+        ring_timeout: float = 25.0,
+        miss_rate: float = 0.2,
+        max_calls: int = 6,
+        time_scale: float = 1.0,
+    ) -> None:
+        """Prepare a generator; nothing happens before :meth:`start`."""
+        self.model = model
+        self.mean_interval = mean_interval
+        self.answer_delay = answer_delay
+        self.talk_time = talk_time
+        self.ring_timeout = ring_timeout
+        self.miss_rate = miss_rate
+        self.max_calls = max_calls
+        self.time_scale = time_scale
+        self.stats: Counter[str] = Counter()
+        self._rng = random.Random(seed)
+        self._main: asyncio.Task[None] | None = None
+        self._calls: set[asyncio.Task[None]] = set()
+        self._placed: set[str] = set()
+
+    @property
+    def running(self) -> bool:
+        """Whether the generator runs."""
+        return self._main is not None and not self._main.done()
+
+    def start(self) -> None:
+        """Start generating traffic (in the running event loop)."""
+        if self.running:
+            return
+        self._main = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self, *, hang_up: bool = True) -> None:
+        """Stop generating; with ``hang_up``, end the calls it placed that are still going."""
+        tasks = [t for t in (self._main, *self._calls) if t is not None]
+        self._main = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._calls.clear()
+        if hang_up:
+            for call_id in list(self._placed):
+                if call_id in self.model.calls:
+                    with contextlib.suppress(SimError):
+                        self.model.hangup(call_id)
+        self._placed.clear()
+
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds * self.time_scale))
+
+    async def _run(self) -> None:
+        while True:
+            await self._sleep(self._rng.expovariate(1.0 / max(self.mean_interval, 1e-3)))
+            try:
+                self.step()
+            except SimError as err:
+                _LOGGER.debug("Traffic action refused: %s", err)
+
+    def step(self) -> None:
+        """Take one random action now (a call or a toggle)."""
+        roll = self._rng.random()
+        if roll < 0.12:
+            self._toggle()
+            return
+        self._placed &= set(self.model.calls)
+        if len(self._placed) >= self.max_calls:
+            self.stats["skipped"] += 1
+            return
+        call = self._place_call(roll)
+        if call is None or call.call_id not in self.model.calls:
+            return
+        self._placed.add(call.call_id)
+        task = asyncio.get_running_loop().create_task(self._follow(call.call_id))
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    def _free_extensions(self) -> list[str]:
+        return [
+            n
+            for n, ext in self.model.extensions.items()
+            if ext.registered and not ext.dnd and self.model.extension_state(n) == "idle"
+        ]
+
+    def _external_number(self) -> str:
+        return f"+1555{self._rng.randrange(1000000):07d}"
+
+    def _place_call(self, roll: float) -> SimCall | None:
+        free = self._free_extensions()
+        if roll < 0.42 and free:
+            self.stats["inbound"] += 1
+            name = self._rng.choice(CALLER_NAMES) if self._rng.random() < 0.6 else None
+            return self.model.inbound_call(
+                self._external_number(), self._rng.choice(free), caller_name=name
+            )
+        if roll < 0.6 and self.model.queues:
+            self.stats["queue"] += 1
+            queue = self._rng.choice(list(self.model.queues))
+            return self.model.inbound_call(self._external_number(), queue)
+        if roll < 0.82 and len(free) >= 2:
+            self.stats["internal"] += 1
+            caller, callee = self._rng.sample(free, 2)
+            return self.model.dial(caller, callee, auto_answer=True)
+        if free:
+            self.stats["outbound"] += 1
+            return self.model.dial(self._rng.choice(free), self._external_number(), True)
+        return None
+
+    async def _follow(self, call_id: str) -> None:
+        """Answer (or miss) a call, then end it after a talk time."""
+        try:
+            await self._sleep(self._rng.uniform(*self.answer_delay))
+            if self._rng.random() < self.miss_rate:
+                await self._sleep(max(0.0, self.ring_timeout - self.answer_delay[1]))
+                if call_id in self.model.calls and self.model.calls[call_id].answered is None:
+                    self.stats["missed"] += 1
+                    self.model.hangup(call_id)
+                return
+            call = self.model.calls.get(call_id)
+            if call is None:
+                return
+            ringing = [leg for leg in call.legs if leg.status == "ALERT"]
+            if ringing:
+                pick = self._rng.choice(ringing)
+                self.model.answer(call_id, pick.number if pick.kind == "extension" else None)
+                self.stats["answered"] += 1
+            elif call.queue is not None:
+                await self._sleep(self.ring_timeout)
+            await self._sleep(self._rng.uniform(*self.talk_time))
+            if call_id in self.model.calls:
+                self.model.hangup(call_id)
+        except SimError as err:
+            _LOGGER.debug("Traffic follow-up of %s refused: %s", call_id, err)
+        finally:
+            self._placed.discard(call_id)
+            if call_id in self.model.calls and not self.running:
+                with contextlib.suppress(SimError):
+                    self.model.hangup(call_id)
+
+    def _toggle(self) -> None:
+        roll = self._rng.random()
+        extensions = list(self.model.extensions.values())
+        if not extensions:
+            return
+        if roll < 0.4:
+            ext = self._rng.choice(extensions)
+            self.stats["dnd"] += 1
+            self.model.set_dnd(ext.number, not ext.dnd)
+        elif roll < 0.7:
+            ext = self._rng.choice(extensions)
+            if self.model.calls_of(ext.number):
+                return
+            self.stats["registration"] += 1
+            self.model.set_registered(ext.number, not ext.registered)
+        else:
+            queues = [q for q in self.model.queues.values() if q.agents]
+            if not queues:
+                return
+            queue = self._rng.choice(queues)
+            agent = self._rng.choice(list(queue.agents.values()))
+            self.stats["agent"] += 1
+            if agent.paused:
+                self.model.agent_unpause(queue.number, agent.number)
+            elif agent.logged_in:
+                self.model.agent_pause(queue.number, agent.number, self._rng.choice(PAUSE_REASONS))
+            else:
+                self.model.agent_login(queue.number, agent.number)

@@ -1,0 +1,1098 @@
+"""Yeastar P-Series OpenAPI v1.0 surface over the shared :class:`~simulator.model.PbxModel`.
+
+Written from ``vendor-docs/yeastar-p-series-api.txt`` and the Yeastar section of ``NOTES.md``:
+base path ``/openapi/v1.0/``, the token in ``?access_token=``, ``User-Agent: OpenAPI`` on every
+request, and API errors as ``errcode``/``errmsg`` in an HTTP 200, never as HTTP errors.
+
+Where the documents are silent, the assumptions are marked ``ASSUMED`` in comments; the main ones:
+
+- wrong client id/secret answers errcode 20004 (the notes list no code for it);
+- a missing ``User-Agent: OpenAPI`` answers errcode 10005 (access denied);
+- a missing or unknown access token answers 10004, like an expired one; so does an invalid or
+  expired refresh token on ``refresh_token``;
+- paged lists (``extension/list``, ``trunk/list``, ``queue/list``, ``wakeupcall/list``) take
+  ``page`` (default 1) and ``page_size`` (default 10, silently capped at 100);
+- ``call/query`` for an unknown call id or extension answers an empty ``data`` list;
+- ``queue/agent_login`` / ``queue/agent_logout`` have the shape of ``queue/agent_pause``;
+- ``queue/call_status`` and the ``wakeupcall/*`` fields have the shapes given in the brief
+  (see :func:`render_alarm`);
+- the WebSocket upgrades first and then answers an error object and closes (for a bad token, API
+  disabled, forbidden IP or missing user agent); it closes with code 1008 when its token expires
+  or is revoked and with code 1000 after ``ws_idle_timeout`` seconds of silence;
+- event 30029 ``status`` is ``Login``, ``Logout``, ``Paused`` or ``Unpaused``;
+- event 30011 for an ended call lists every member with ``member_status`` ``BYE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+import contextlib
+from dataclasses import dataclass, field
+import datetime as dt
+import json
+import logging
+import random
+import re
+import secrets
+import string
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .faults import Faults
+from .model import (
+    WEEKDAYS,
+    Change,
+    NotFoundError,
+    PbxModel,
+    SimAlarm,
+    SimCall,
+    SimCdr,
+    SimError,
+    SimExtension,
+)
+from .server import SimServer
+
+_LOGGER = logging.getLogger(__name__)
+
+API_PREFIX = "/openapi/v1.0/"
+USER_AGENT = "OpenAPI"
+
+OK = 0
+TOKEN_EXPIRED = 10004
+ACCESS_DENIED = 10005
+# ASSUMED: the documents give no code for a wrong client id / secret; 20004 is not one of the
+# codes with a documented meaning (10004, 10005, 40002, 60001, 60002, 70004, 70087, 70123, 70516).
+LOGIN_FAILED = 20004
+PARAMETER_ERROR = 40002
+NOT_FOUND = 60001
+MAX_LIMITATION = 60002
+IP_BLOCKED = 70004
+IP_FORBIDDEN = 70087
+API_UNAVAILABLE = 70123
+WAKEUP_EXTENSION_MISSING = 70516
+
+ERROR_MESSAGES = {
+    TOKEN_EXPIRED: "TOKEN EXPIRED",
+    ACCESS_DENIED: "ACCESS DENIED",
+    LOGIN_FAILED: "INVALID USERNAME OR PASSWORD",
+    PARAMETER_ERROR: "PARAMETER ERROR",
+    NOT_FOUND: "DATA NOT FOUND",
+    MAX_LIMITATION: "MAX LIMITATION EXCEEDED",
+    IP_BLOCKED: "IP BLOCKED",
+    IP_FORBIDDEN: "IP FORBIDDEN",
+    API_UNAVAILABLE: "API UNAVAILABLE",
+    WAKEUP_EXTENSION_MISSING: "EXTENSION DOES NOT EXIST",
+}
+
+FAILED_LOGINS_BEFORE_BLOCK = 5
+PAGE_SIZE_DEFAULT = 10  # ASSUMED
+PAGE_SIZE_MAX = 100  # ASSUMED: larger page sizes are capped, not refused
+
+TRUNK_STATUS = {
+    "idle": 1,
+    "busy": 2,
+    "unmonitored": 3,
+    "registering": 4,
+    "failed": 41,
+    "unreachable": 42,
+    "disabled": 44,
+}
+AGENT_CALL_STATUS = {"idle": 1, "calling": 2, "in_call": 2, "ringing": 3, "on_hold": 5}
+EXTENSION_EVENT_STATUS = {
+    "idle": "Idle",
+    "ringing": "Ringing",
+    "calling": "Busy",
+    "in_call": "Busy",
+    "on_hold": "Busy",
+}
+AGENT_EVENT_STATUS = {
+    "login": "Login",
+    "logout": "Logout",
+    "pause": "Paused",
+    "unpause": "Unpaused",
+}  # ASSUMED except "Paused"
+
+TOPIC_REGISTRATION = 30007
+TOPIC_EXTENSION_CALL_STATE = 30008
+TOPIC_PRESENCE = 30009
+TOPIC_TRUNK = 30010
+TOPIC_CALL_STATE = 30011
+TOPIC_CDR = 30012
+TOPIC_INBOUND_REQUEST = 30016
+TOPIC_AGENT = 30029
+SUPPORTED_TOPICS = frozenset(
+    {
+        TOPIC_REGISTRATION,
+        TOPIC_EXTENSION_CALL_STATE,
+        TOPIC_PRESENCE,
+        TOPIC_TRUNK,
+        TOPIC_CALL_STATE,
+        TOPIC_CDR,
+        TOPIC_INBOUND_REQUEST,
+        TOPIC_AGENT,
+    }
+)
+
+REPEATS = ("everyday", "weekdays", "once", "custom")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+type Json = dict[str, Any]
+type Handler = Callable[[web.Request, Json], Json]
+
+
+class ApiError(Exception):
+    """An API error answered as ``{"errcode": code, "errmsg": ...}``."""
+
+    def __init__(self, code: int) -> None:
+        """Create the error for ``code``."""
+        super().__init__(code)
+        self.code = code
+
+    def body(self) -> Json:
+        """Return the JSON answer."""
+        return {"errcode": self.code, "errmsg": ERROR_MESSAGES.get(self.code, "FAILURE")}
+
+
+@dataclass(slots=True)
+class _Token:
+    access: str
+    refresh: str
+    access_expires: float
+    refresh_expires: float
+
+
+@dataclass(slots=True, eq=False)
+class _Subscriber:
+    ws: web.WebSocketResponse
+    request: web.Request
+    token: str
+    expires: float
+    topics: set[int] = field(default_factory=set)
+    last_seen: float = field(default_factory=time.monotonic)
+    outbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+
+
+class YeastarServer(SimServer):
+    """A Yeastar P-Series PBX (P570) answering OpenAPI v1.0 requests, events and webhooks.
+
+    Knobs (plain attributes, change them at run time): ``access_token_ttl``, ``refresh_token_ttl``,
+    ``max_tokens``, ``api_enabled``, ``allowed_ips``, ``ip_block_seconds``, ``ws_idle_timeout``,
+    ``msg_as_object_rate``, ``webhook_url``, ``webhook_topics``, ``sn``, ``inbound_control_trunks``.
+    """
+
+    name = "yeastar"
+
+    def __init__(
+        self,
+        model: PbxModel,
+        *,
+        client_id: str,
+        client_secret: str,
+        faults: Faults | None = None,
+        tls: bool = False,
+        sn: str = "3631A2024000017",
+        device_name: str | None = None,
+        access_token_ttl: float = 1800,
+        refresh_token_ttl: float = 86400,
+        max_tokens: int = 8,
+        api_enabled: bool = True,
+        allowed_ips: set[str] | None = None,
+        ip_block_seconds: float = 600,
+        ws_idle_timeout: float = 60.0,
+        msg_as_object_rate: float = 0.0,
+        webhook_url: str | None = None,
+        webhook_topics: Iterable[int] | None = None,
+        inbound_control_trunks: Iterable[str] = (),
+        seed: int = 0,
+    ) -> None:
+        """Serve ``model`` as a Yeastar PBX accepting the application ``client_id``/``secret``."""
+        super().__init__(faults=faults, tls=tls)
+        self.model = model
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.sn = sn
+        self.device_name = device_name or model.name
+        self.model_name = "P570"
+        self.firmware_version = "37.12.0.33"
+        self.hardware_version = "1.0.0"
+        self.access_token_ttl = access_token_ttl
+        self.refresh_token_ttl = refresh_token_ttl
+        self.max_tokens = max_tokens
+        self.api_enabled = api_enabled
+        self.allowed_ips = allowed_ips
+        self.ip_block_seconds = ip_block_seconds
+        self.ws_idle_timeout = ws_idle_timeout
+        self.msg_as_object_rate = msg_as_object_rate
+        self.webhook_url = webhook_url
+        self.webhook_topics: set[int] = set(webhook_topics or SUPPORTED_TOPICS)
+        if inbound_control_trunks:
+            self.inbound_control_trunks = set(inbound_control_trunks)
+        self.events_sent = 0
+        self.webhooks_sent = 0
+        self._rng = random.Random(seed)
+        self._tokens: dict[str, _Token] = {}
+        self._failed_logins: dict[str, int] = {}
+        self._blocked: dict[str, float] = {}
+        self._subscribers: set[_Subscriber] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._webhook_queue: asyncio.Queue[Json] = asyncio.Queue()
+        self._session: aiohttp.ClientSession | None = None
+        self._handlers: dict[str, tuple[str, Handler, bool]] = {
+            "get_token": ("POST", self._get_token, False),
+            "refresh_token": ("POST", self._refresh_token, False),
+            "del_token": ("GET", self._del_token, True),
+            "system/information": ("GET", self._system_information, True),
+            "extension/list": ("GET", self._extension_list, True),
+            "extension/update": ("POST", self._extension_update, True),
+            "trunk/list": ("GET", self._trunk_list, True),
+            "queue/list": ("GET", self._queue_list, True),
+            "queue/agent_status": ("GET", self._agent_status, True),
+            "queue/agent_pause": ("GET", self._agent_pause, True),
+            "queue/agent_login": ("GET", self._agent_login, True),
+            "queue/agent_logout": ("GET", self._agent_logout, True),
+            "queue/call_status": ("GET", self._queue_call_status, True),
+            "call/query": ("GET", self._call_query, True),
+            "call/dial": ("POST", self._call_dial, True),
+            "call/hangup": ("POST", self._call_hangup, True),
+            "call/transfer": ("POST", self._call_transfer, True),
+            "call/accept_inbound": ("POST", self._accept_inbound, True),
+            "call/refuse_inbound": ("POST", self._refuse_inbound, True),
+            "wakeupcall/list": ("GET", self._wakeup_list, True),
+            "wakeupcall/get": ("GET", self._wakeup_get, True),
+            "wakeupcall/create": ("POST", self._wakeup_create, True),
+            "wakeupcall/update": ("POST", self._wakeup_update, True),
+            "wakeupcall/delete": ("GET", self._wakeup_delete, True),
+        }
+
+    # ----------------------------------------------------------------- knobs and test helpers
+
+    @property
+    def inbound_control_trunks(self) -> set[str]:
+        """Names of the trunks whose inbound calls wait for accept/refuse (event 30016)."""
+        return {t.name for t in self.model.trunks.values() if t.inbound_control}
+
+    @inbound_control_trunks.setter
+    def inbound_control_trunks(self, names: set[str]) -> None:
+        for trunk in self.model.trunks.values():
+            trunk.inbound_control = trunk.name in names
+
+    @property
+    def valid_token_count(self) -> int:
+        """How many access tokens are valid now."""
+        now = self.model.clock()
+        return sum(1 for t in self._tokens.values() if t.access_expires > now)
+
+    @property
+    def websocket_count(self) -> int:
+        """How many WebSocket subscribers are connected."""
+        return len(self._subscribers)
+
+    def expire_all_tokens(self, *, keep_refresh: bool = False) -> None:
+        """Expire every access token (and refresh token unless ``keep_refresh``).
+
+        WebSockets opened with those tokens close.
+        """
+        now = self.model.clock()
+        for token in self._tokens.values():
+            token.access_expires = now
+            if not keep_refresh:
+                token.refresh_expires = now
+        self._close_subscribers(lambda sub: True)
+
+    def unblock_ips(self) -> None:
+        """Forget failed logins and lift every IP block."""
+        self._failed_logins.clear()
+        self._blocked.clear()
+
+    def drop_websockets(self) -> int:
+        """Abort every live WebSocket without a close frame; return how many were dropped."""
+        dropped = 0
+        for sub in list(self._subscribers):
+            transport = sub.request.transport
+            if transport is not None:
+                transport.abort()
+                dropped += 1
+            self._subscribers.discard(sub)
+        return dropped
+
+    # ----------------------------------------------------------------- life cycle
+
+    def setup_routes(self, app: web.Application) -> None:
+        """Route every ``/openapi/v1.0/...`` request to the dispatcher."""
+        app.router.add_route("*", API_PREFIX + "{endpoint:.+}", self._dispatch)
+
+    async def on_start(self) -> None:
+        """Listen to the model and start the webhook sender."""
+        self._unsubscribe = self.model.subscribe(self._on_change)
+        self._spawn(self._webhook_loop())
+
+    async def on_stop(self) -> None:
+        """Stop listening, close the WebSockets and the webhook session."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for sub in list(self._subscribers):
+            with contextlib.suppress(Exception):
+                await sub.ws.close(code=1001, message=b"server shutdown")
+        self._subscribers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ----------------------------------------------------------------- dispatch
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        endpoint = request.match_info["endpoint"]
+        if endpoint == "subscribe":
+            return await self._websocket(request)
+        entry = self._handlers.get(endpoint)
+        if entry is None:
+            raise web.HTTPNotFound
+        method, handler, needs_token = entry
+        if request.method != method:
+            raise web.HTTPMethodNotAllowed(request.method, [method])
+        try:
+            self._precheck(request)
+            if needs_token:
+                self._token_of(request)
+            args: Json = dict(request.query)
+            if request.method == "POST" and request.can_read_body:
+                try:
+                    body = await request.json()
+                except ValueError:
+                    raise ApiError(PARAMETER_ERROR) from None
+                if not isinstance(body, dict):
+                    raise ApiError(PARAMETER_ERROR)
+                args.update(body)
+            answer = handler(request, args)
+        except ApiError as err:
+            answer = err.body()
+        except NotFoundError:
+            answer = ApiError(NOT_FOUND).body()
+        except SimError:
+            answer = ApiError(PARAMETER_ERROR).body()
+        return web.json_response(answer)
+
+    def _precheck(self, request: web.Request) -> None:
+        if request.headers.get("User-Agent") != USER_AGENT:
+            raise ApiError(ACCESS_DENIED)
+        if not self.api_enabled:
+            raise ApiError(API_UNAVAILABLE)
+        if self.allowed_ips is not None and request.remote not in self.allowed_ips:
+            raise ApiError(IP_FORBIDDEN)
+
+    def _token_of(self, request: web.Request) -> _Token:
+        value = request.query.get("access_token", "")
+        token = self._tokens.get(value)
+        if token is None or token.access != value or token.access_expires <= self.model.clock():
+            raise ApiError(TOKEN_EXPIRED)
+        return token
+
+    # ----------------------------------------------------------------- tokens
+
+    def _issue(self) -> Json:
+        now = self.model.clock()
+        token = _Token(
+            access=_random_token(),
+            refresh=_random_token(),
+            access_expires=now + self.access_token_ttl,
+            refresh_expires=now + self.refresh_token_ttl,
+        )
+        self._tokens[token.access] = token
+        return _ok(
+            access_token_expire_time=round(self.access_token_ttl),
+            access_token=token.access,
+            refresh_token_expire_time=round(self.refresh_token_ttl),
+            refresh_token=token.refresh,
+        )
+
+    def _purge_tokens(self) -> None:
+        now = self.model.clock()
+        for key in [k for k, t in self._tokens.items() if t.refresh_expires <= now]:
+            if self._tokens[key].access_expires <= now:
+                del self._tokens[key]
+
+    def _get_token(self, request: web.Request, args: Json) -> Json:
+        ip = request.remote or ""
+        now = self.model.clock()
+        if self._blocked.get(ip, 0) > now:
+            raise ApiError(IP_BLOCKED)
+        username, password = args.get("username"), args.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise ApiError(PARAMETER_ERROR)
+        if not (
+            secrets.compare_digest(username, self.client_id)
+            and secrets.compare_digest(password, self.client_secret)
+        ):
+            failures = self._failed_logins.get(ip, 0) + 1
+            self._failed_logins[ip] = failures
+            if failures >= FAILED_LOGINS_BEFORE_BLOCK:
+                self._blocked[ip] = now + self.ip_block_seconds
+                raise ApiError(IP_BLOCKED)
+            raise ApiError(LOGIN_FAILED)
+        self._failed_logins.pop(ip, None)
+        self._purge_tokens()
+        if self.valid_token_count >= self.max_tokens:
+            raise ApiError(MAX_LIMITATION)
+        return self._issue()
+
+    def _refresh_token(self, request: web.Request, args: Json) -> Json:
+        value = args.get("refresh_token")
+        if not isinstance(value, str) or not value:
+            raise ApiError(PARAMETER_ERROR)
+        now = self.model.clock()
+        found = next(
+            (t for t in self._tokens.values() if t.refresh == value and t.refresh_expires > now),
+            None,
+        )
+        if found is None:
+            raise ApiError(TOKEN_EXPIRED)
+        # The old pair is revoked for requests; WebSockets opened with it live on until its
+        # access token would have expired (ASSUMED).
+        del self._tokens[found.access]
+        return self._issue()
+
+    def _del_token(self, request: web.Request, args: Json) -> Json:
+        token = self._token_of(request)
+        del self._tokens[token.access]
+        self._close_subscribers(lambda sub: sub.token == token.access)
+        return _ok()
+
+    # ----------------------------------------------------------------- system and inventory
+
+    def _system_information(self, request: web.Request, args: Json) -> Json:
+        now = self.model.clock()
+        return _ok(
+            data={
+                "device_name": self.device_name,
+                "model_name": self.model_name,
+                "sn": self.sn,
+                "hardware_version": self.hardware_version,
+                "firmware_version": self.firmware_version,
+                "system_time": _format_time(now),
+                "up_time": max(0, round(now - self.model.booted)),
+                "system_date_format": "yyyy-mm-dd",
+                "system_time_format": "24hr",
+                "timestamp": round(now),
+            }
+        )
+
+    def _extension_list(self, request: web.Request, args: Json) -> Json:
+        items = list(self.model.extensions.values())
+        page = _page(items, args)
+        return _ok(total_number=len(items), data=[render_extension(e) for e in page])
+
+    def _extension_update(self, request: web.Request, args: Json) -> Json:
+        ext = self.model.extension_by_id(_int(args.get("id")))
+        presence = args.get("presence_status")
+        name = args.get("caller_id_name")
+        if presence is None and name is None:
+            raise ApiError(PARAMETER_ERROR)
+        if presence is not None:
+            if not isinstance(presence, str):
+                raise ApiError(PARAMETER_ERROR)
+            self.model.set_presence(ext.number, presence)
+        if name is not None:
+            if not isinstance(name, str) or not name:
+                raise ApiError(PARAMETER_ERROR)
+            self.model.update_extension(ext.number, name=name)
+        return _ok()
+
+    def _trunk_list(self, request: web.Request, args: Json) -> Json:
+        trunks = list(self.model.trunks.values())
+        data = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "type": "gsm_trunk" if t.kind == "gsm" else "register_trunk",
+                "status": TRUNK_STATUS.get(t.state, 0),
+                "host_port": f"{t.host}:{t.port}",
+                "inbound_control": "on" if t.inbound_control else "off",
+            }
+            for t in _page(trunks, args)
+        ]
+        return _ok(total_number=len(trunks), data=data)
+
+    def _queue_list(self, request: web.Request, args: Json) -> Json:
+        queues = list(self.model.queues.values())
+        data = []
+        for queue in _page(queues, args):
+            agents: dict[bool, list[Json]] = {True: [], False: []}
+            for agent in queue.agents.values():
+                ext = self.model.extensions.get(agent.number)
+                agents[agent.dynamic].append(
+                    # ASSUMED member shape (Yeastar's usual text/text2/value/type members)
+                    {
+                        "text": agent.name,
+                        "text2": agent.number,
+                        "value": str(ext.id if ext else 0),
+                        "type": "extension",
+                    }
+                )
+            data.append(
+                {
+                    "id": queue.id,
+                    "number": queue.number,
+                    "name": queue.name,
+                    "ring_strategy": "ring_all",
+                    "dynamic_agent_list": agents[True],
+                    "static_agent_list": agents[False],
+                }
+            )
+        return _ok(total_number=len(queues), queue_list=data)
+
+    def _agent_status(self, request: web.Request, args: Json) -> Json:
+        queue = self.model.queue_by_id(_int(args.get("id")))
+        data = []
+        for agent in queue.agents.values():
+            ext = self.model.extensions.get(agent.number)
+            state = self.model.extension_state(agent.number)
+            data.append(
+                {
+                    "name": agent.name,
+                    "number": agent.number,
+                    "is_login": int(agent.logged_in),
+                    "is_pause": int(agent.paused),
+                    "call_status": AGENT_CALL_STATUS.get(state, 0) if ext and ext.registered else 0,
+                    "pause_reason": agent.pause_reason,
+                    "agent_type": "dynamic" if agent.dynamic else "static",
+                }
+            )
+        return _ok(data=data)
+
+    def _agents_of(self, args: Json) -> tuple[str, list[str]]:
+        raw = args.get("ext_ids")
+        if not isinstance(raw, str) or not raw:
+            raise ApiError(PARAMETER_ERROR)
+        ids = [_int(part) for part in raw.split(",")]
+        queue = self.model.queue_by_id(_int(args.get("queue_id")))
+        numbers = [self.model.extension_by_id(i).number for i in ids]
+        for number in numbers:
+            if number not in queue.agents:
+                raise ApiError(NOT_FOUND)
+        return queue.number, numbers
+
+    def _agent_pause(self, request: web.Request, args: Json) -> Json:
+        operation = args.get("operation")
+        if operation not in ("pause", "unpause"):
+            raise ApiError(PARAMETER_ERROR)
+        queue, numbers = self._agents_of(args)
+        reason = str(args.get("reason", ""))
+        for number in numbers:
+            if operation == "pause":
+                self.model.agent_pause(queue, number, reason)
+            else:
+                self.model.agent_unpause(queue, number)
+        return _ok()
+
+    def _agent_login(self, request: web.Request, args: Json) -> Json:
+        # ASSUMED: not in the documents; same parameters as queue/agent_pause.
+        queue, numbers = self._agents_of(args)
+        for number in numbers:
+            self.model.agent_login(queue, number)
+        return _ok()
+
+    def _agent_logout(self, request: web.Request, args: Json) -> Json:
+        # ASSUMED: not in the documents; same parameters as queue/agent_pause.
+        queue, numbers = self._agents_of(args)
+        for number in numbers:
+            self.model.agent_logout(queue, number)
+        return _ok()
+
+    def _queue_call_status(self, request: web.Request, args: Json) -> Json:
+        # ASSUMED shape (the document lists the endpoint without fields).
+        queues = list(self.model.queues.values())
+        if "queue_id" in args:
+            queues = [self.model.queue_by_id(_int(args["queue_id"]))]
+        now = self.model.clock()
+        data = []
+        for queue in queues:
+            calls = [self.model.calls[c] for c in queue.waiting if c in self.model.calls]
+            data.append(
+                {
+                    "queue_id": queue.id,
+                    "queue_number": queue.number,
+                    "waiting_count": len(calls),
+                    "waiting_calls": [
+                        {
+                            "call_id": c.call_id,
+                            "caller": c.caller,
+                            "wait_time": max(0, round(now - c.started)),
+                        }
+                        for c in calls
+                    ],
+                }
+            )
+        return _ok(data=data)
+
+    # ----------------------------------------------------------------- calls
+
+    def _call_query(self, request: web.Request, args: Json) -> Json:
+        given = [k for k in ("call_id", "type", "extension") if args.get(k) not in (None, "")]
+        if len(given) != 1:
+            raise ApiError(PARAMETER_ERROR)
+        key, value = given[0], str(args[given[0]])
+        calls = list(self.model.calls.values())
+        if key == "call_id":
+            calls = [c for c in calls if c.call_id == value]
+        elif key == "type":
+            if value not in ("inbound", "outbound", "internal"):
+                raise ApiError(PARAMETER_ERROR)
+            calls = [c for c in calls if c.direction == value]
+        else:
+            calls = [c for c in calls if c.leg_of(value) is not None]
+        return _ok(data=[render_call(c) for c in calls])
+
+    def _call_dial(self, request: web.Request, args: Json) -> Json:
+        caller, callee = args.get("caller"), args.get("callee")
+        if not isinstance(caller, str | int) or not isinstance(callee, str | int):
+            raise ApiError(PARAMETER_ERROR)
+        auto = args.get("auto_answer", "no")
+        if auto in ("yes", True):
+            auto_answer = True
+        elif auto in ("no", False):
+            auto_answer = False
+        else:
+            raise ApiError(PARAMETER_ERROR)
+        call = self.model.dial(str(caller), str(callee), auto_answer=auto_answer)
+        return _ok(call_id=call.call_id)
+
+    def _call_hangup(self, request: web.Request, args: Json) -> Json:
+        channel, paging = args.get("channel_id"), args.get("paging_number")
+        if isinstance(channel, str) and channel:
+            return _ok(call_id=self.model.hangup_leg(channel))
+        if isinstance(paging, str | int) and str(paging):
+            calls = [c for c in self.model.calls.values() if c.paging == str(paging)]
+            if not calls:
+                raise ApiError(NOT_FOUND)
+            for call in calls:
+                self.model.hangup(call.call_id)
+            return _ok()
+        raise ApiError(PARAMETER_ERROR)
+
+    def _call_transfer(self, request: web.Request, args: Json) -> Json:
+        channel, number = args.get("channel_id"), args.get("number")
+        if args.get("type") != "blind" or not isinstance(number, str | int):
+            raise ApiError(PARAMETER_ERROR)
+        if not isinstance(channel, str) or not channel:
+            raise ApiError(PARAMETER_ERROR)
+        if self.model.find_channel(channel) is None:
+            raise ApiError(NOT_FOUND)
+        call = self.model.transfer(channel, str(number))
+        return _ok(call_id=call.call_id)
+
+    def _inbound_call_of(self, args: Json) -> SimCall:
+        channel = args.get("channel_id")
+        if not isinstance(channel, str) or not channel:
+            raise ApiError(PARAMETER_ERROR)
+        found = self.model.find_channel(channel)
+        if found is None:
+            raise ApiError(NOT_FOUND)
+        call = found[0]
+        if not call.awaiting_accept:
+            raise ApiError(PARAMETER_ERROR)
+        return call
+
+    def _accept_inbound(self, request: web.Request, args: Json) -> Json:
+        call = self._inbound_call_of(args)
+        self.model.accept_inbound(call.call_id)
+        return _ok(call_id=call.call_id)
+
+    def _refuse_inbound(self, request: web.Request, args: Json) -> Json:
+        call = self._inbound_call_of(args)
+        self.model.refuse_inbound(call.call_id)
+        return _ok(call_id=call.call_id)
+
+    # ----------------------------------------------------------------- wake-up calls
+
+    def _wakeup_list(self, request: web.Request, args: Json) -> Json:
+        alarms = self.model.list_alarms()
+        return _ok(total_number=len(alarms), data=[render_alarm(a) for a in _page(alarms, args)])
+
+    def _wakeup_get(self, request: web.Request, args: Json) -> Json:
+        return _ok(data=render_alarm(self.model.alarm(_int(args.get("id")))))
+
+    def _wakeup_create(self, request: web.Request, args: Json) -> Json:
+        fields = parse_alarm(args)
+        if fields["extension"] not in self.model.extensions:
+            raise ApiError(WAKEUP_EXTENSION_MISSING)
+        alarm = self.model.add_alarm(**fields)
+        return _ok(id=alarm.id)
+
+    def _wakeup_update(self, request: web.Request, args: Json) -> Json:
+        alarm = self.model.alarm(_int(args.get("id")))
+        merged = render_alarm(alarm)
+        if "repeat" in args:
+            merged.pop("days", None)
+            merged.pop("date", None)
+        merged.update(args)
+        fields = parse_alarm(merged)
+        if fields["extension"] not in self.model.extensions:
+            raise ApiError(WAKEUP_EXTENSION_MISSING)
+        days, date = fields.pop("days"), fields.pop("date")
+        self.model.update_alarm(alarm.id, days=days if date is None else None, date=date, **fields)
+        return _ok(id=alarm.id)
+
+    def _wakeup_delete(self, request: web.Request, args: Json) -> Json:
+        self.model.delete_alarm(_int(args.get("id")))
+        return _ok()
+
+    # ----------------------------------------------------------------- events
+
+    def _on_change(self, change: Change) -> None:
+        events = self.render_events(change)
+        if not events:
+            return
+        for topic, msg in events:
+            envelope_text = json.dumps({"type": topic, "sn": self.sn, "msg": json.dumps(msg)})
+            for sub in self._subscribers:
+                if topic not in sub.topics:
+                    continue
+                if self._rng.random() < self.msg_as_object_rate:
+                    sub.outbox.put_nowait(json.dumps({"type": topic, "sn": self.sn, "msg": msg}))
+                else:
+                    sub.outbox.put_nowait(envelope_text)
+            if self.webhook_url and topic in self.webhook_topics:
+                self._webhook_queue.put_nowait(
+                    {"type": topic, "sn": self.sn, "msg": json.dumps(msg)}
+                )
+
+    def render_events(self, change: Change) -> list[tuple[int, Json]]:
+        """Return the Yeastar events (topic, msg object) for one model change."""
+        kind = change.kind
+        if kind == "registration" and change.extension is not None:
+            status = "Registered" if change.registered else "Unregistered"
+            msg: Json = {
+                "extension": change.extension,
+                "kind": "Sip",
+                "status": status,
+                "registered_ip": change.ip or "",
+            }
+            return [(TOPIC_REGISTRATION, msg)]
+        if kind == "extension_call_state" and change.extension is not None:
+            new = EXTENSION_EVENT_STATUS.get(change.state or "idle", "Idle")
+            old = EXTENSION_EVENT_STATUS.get(change.previous or "idle", "Idle")
+            if new == old:
+                return []
+            return [(TOPIC_EXTENSION_CALL_STATE, {"extension": change.extension, "status": new})]
+        if kind == "presence" and change.extension is not None:
+            return [(TOPIC_PRESENCE, {"extension": change.extension, "status": change.state})]
+        if kind == "trunk" and change.trunk is not None:
+            msg = {
+                "trunk_name": change.trunk.name,
+                "kind": "PJSIP",
+                "status": TRUNK_STATUS.get(change.trunk.state, 0),
+            }
+            return [(TOPIC_TRUNK, msg)]
+        if kind == "call" and change.call is not None:
+            return [(TOPIC_CALL_STATE, render_call(change.call, ended=change.action == "ended"))]
+        if kind == "cdr" and change.cdr is not None:
+            return [(TOPIC_CDR, render_cdr(change.cdr))]
+        if kind == "inbound_request" and change.call is not None:
+            return [(TOPIC_INBOUND_REQUEST, render_call(change.call))]
+        if kind == "agent" and change.agent is not None:
+            msg = {
+                "queue_number": change.queue,
+                "agent_number": change.agent.number,
+                "status": AGENT_EVENT_STATUS.get(change.action, change.action),
+                "reason": change.agent.pause_reason,
+            }
+            return [(TOPIC_AGENT, msg)]
+        return []
+
+    async def _webhook_loop(self) -> None:
+        while True:
+            envelope = await self._webhook_queue.get()
+            url = self.webhook_url
+            if not url:
+                continue
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            try:
+                async with self._session.post(
+                    url, json=envelope, timeout=aiohttp.ClientTimeout(total=5)
+                ) as response:
+                    await response.read()
+                self.webhooks_sent += 1
+            except (aiohttp.ClientError, TimeoutError) as err:
+                _LOGGER.debug("Webhook to %s failed: %s", url, err)
+
+    # ----------------------------------------------------------------- WebSocket
+
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(timeout=2.0, autoping=True)
+        await ws.prepare(request)
+        try:
+            self._precheck(request)
+            token = self._token_of(request)
+        except ApiError as err:
+            await ws.send_json(err.body())
+            await ws.close(code=1008, message=b"refused")
+            return ws
+        sub = _Subscriber(ws, request, token.access, token.access_expires)
+        self._subscribers.add(sub)
+        sender = self._spawn(self._ws_sender(sub))
+        watchdog = self._spawn(self._ws_watchdog(sub))
+        try:
+            async for message in ws:
+                sub.last_seen = time.monotonic()
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                reply = self._ws_reply(sub, message.data)
+                if reply is not None:
+                    sub.outbox.put_nowait(reply)
+        finally:
+            self._subscribers.discard(sub)
+            sender.cancel()
+            watchdog.cancel()
+        return ws
+
+    def _ws_reply(self, sub: _Subscriber, text: str) -> str | None:
+        if text.strip() == "heartbeat":
+            return "heartbeat response"
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return json.dumps(ApiError(PARAMETER_ERROR).body())
+        topics = data.get("topic_list") if isinstance(data, dict) else None
+        if (
+            not isinstance(topics, list)
+            or not topics
+            or not all(isinstance(t, int) and not isinstance(t, bool) for t in topics)
+        ):
+            return json.dumps(ApiError(PARAMETER_ERROR).body())
+        sub.topics = set(topics)
+        return json.dumps(_ok())
+
+    async def _ws_sender(self, sub: _Subscriber) -> None:
+        while not sub.ws.closed:
+            text = await sub.outbox.get()
+            try:
+                await sub.ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                return
+            if text.startswith('{"type"'):
+                self.events_sent += 1
+
+    async def _ws_watchdog(self, sub: _Subscriber) -> None:
+        while not sub.ws.closed:
+            await asyncio.sleep(0.1)
+            if sub.expires <= self.model.clock():
+                await sub.ws.close(code=1008, message=b"token expired")
+                return
+            if time.monotonic() - sub.last_seen > self.ws_idle_timeout:
+                await sub.ws.close(code=1000, message=b"idle timeout")
+                return
+
+    def _close_subscribers(self, which: Callable[[_Subscriber], bool]) -> None:
+        """Mark matching sockets' tokens expired; their watchdogs close them."""
+        now = self.model.clock()
+        for sub in list(self._subscribers):
+            if which(sub):
+                sub.expires = min(sub.expires, now)
+
+
+# --------------------------------------------------------------------- rendering helpers
+
+
+def _ok(**fields: Any) -> Json:
+    return {"errcode": OK, "errmsg": "SUCCESS", **fields}
+
+
+def _random_token() -> str:
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(32))
+
+
+def _format_time(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _int(value: object) -> int:
+    """Parse an id given as int or digit string (ApiError 40002 otherwise)."""
+    if isinstance(value, bool):
+        raise ApiError(PARAMETER_ERROR)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ApiError(PARAMETER_ERROR)
+
+
+def _page[T](items: list[T], args: Mapping[str, Any]) -> list[T]:
+    page = _int(args.get("page", 1))
+    size = min(_int(args.get("page_size", PAGE_SIZE_DEFAULT)), PAGE_SIZE_MAX)
+    if page < 1 or size < 1:
+        raise ApiError(PARAMETER_ERROR)
+    return items[(page - 1) * size : page * size]
+
+
+def render_extension(ext: SimExtension) -> Json:
+    """Render an extension as an ``extension/list`` item."""
+    return {
+        "id": ext.id,
+        "number": ext.number,
+        "caller_id_name": ext.name,
+        "email_addr": "",
+        "mobile_number": "",
+        "role_name": "Employee",
+        "presence_status": ext.presence,
+        "online_status": {
+            "sip_phone": {"status": int(ext.registered), "ext_dev_type": "ippbx"},
+            "linkus_desktop": {"status": 0, "ext_dev_type": ""},
+            "linkus_mobile": {"status": 0, "ext_dev_type": ""},
+            "linkus_web": {"status": 0, "ext_dev_type": ""},
+        },
+    }
+
+
+def render_call(call: SimCall, *, ended: bool = False) -> Json:
+    """Render a call as ``{call_id, members}`` (``call/query`` items, events 30011 and 30016)."""
+    members: list[Json] = []
+    path = call.queue or call.paging or ""  # ASSUMED meaning of call_path
+    for leg in call.legs:
+        status = "BYE" if ended else leg.status
+        if leg.kind == "extension":
+            members.append(
+                {
+                    "extension": {
+                        "number": leg.number,
+                        "channel_id": leg.channel_id,
+                        "member_status": status,
+                        "call_path": path,
+                    }
+                }
+            )
+        elif leg.kind == "inbound":
+            members.append(
+                {
+                    "inbound": {
+                        "from": leg.number,
+                        "to": call.callee,
+                        "trunk_name": call.trunk or "",
+                        "channel_id": leg.channel_id,
+                        "member_status": status,
+                    }
+                }
+            )
+        else:
+            members.append(
+                {
+                    "outbound": {
+                        "from": call.caller,
+                        "to": leg.number,
+                        "trunk_name": call.trunk or "",
+                        "channel_id": leg.channel_id,
+                        "member_status": status,
+                    }
+                }
+            )
+    return {"call_id": call.call_id, "members": members}
+
+
+def render_cdr(cdr: SimCdr) -> Json:
+    """Render an ended call as the msg of event 30012."""
+    return {
+        "call_id": cdr.call_id,
+        "time_start": _format_time(cdr.started),
+        "call_from": cdr.caller,
+        "call_to": cdr.callee,
+        "call_duration": cdr.call_duration,
+        "talk_duration": cdr.talk_duration,
+        "status": cdr.disposition,
+        "type": cdr.direction.capitalize(),
+        "src_trunk_name": cdr.trunk or "" if cdr.direction == "inbound" else "",
+        "dst_trunk_name": cdr.trunk or "" if cdr.direction == "outbound" else "",
+        "reason": "",
+    }
+
+
+def render_alarm(alarm: SimAlarm) -> Json:
+    """Render an alarm in the (ASSUMED) ``wakeupcall/*`` shape."""
+    data: Json = {
+        "id": alarm.id,
+        "name": alarm.name,
+        "extension": alarm.extension,
+        "time": f"{alarm.hour:02d}:{alarm.minute:02d}:{alarm.second:02d}",
+    }
+    if alarm.date is not None:
+        data["repeat"] = "once"
+        data["date"] = alarm.date.isoformat()
+    elif alarm.days == frozenset(range(7)):
+        data["repeat"] = "everyday"
+    elif alarm.days == frozenset(range(5)):
+        data["repeat"] = "weekdays"
+    else:
+        data["repeat"] = "custom"
+        data["days"] = [WEEKDAYS[d] for d in sorted(alarm.days)]
+    data["retry_times"] = alarm.retries
+    data["retry_interval"] = alarm.interval
+    data["enable"] = "on" if alarm.enabled else "off"
+    return data
+
+
+def parse_alarm(args: Mapping[str, Any]) -> Json:
+    """Parse ``wakeupcall/create|update`` fields into :meth:`PbxModel.add_alarm` keywords.
+
+    Raises ApiError 40002 on a missing or bad value.
+    """
+    extension = args.get("extension")
+    if isinstance(extension, int) and not isinstance(extension, bool):
+        extension = str(extension)
+    match = _TIME_RE.match(args.get("time", "")) if isinstance(args.get("time"), str) else None
+    repeat = args.get("repeat")
+    name = args.get("name", "")
+    enable = args.get("enable", "on")
+    if not isinstance(extension, str) or not extension or match is None or repeat not in REPEATS:
+        raise ApiError(PARAMETER_ERROR)
+    if not isinstance(name, str) or enable not in ("on", "off"):
+        raise ApiError(PARAMETER_ERROR)
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ApiError(PARAMETER_ERROR)
+    days: list[int] = []
+    date: dt.date | None = None
+    if repeat == "everyday":
+        days = list(range(7))
+    elif repeat == "weekdays":
+        days = list(range(5))
+    elif repeat == "custom":
+        raw = args.get("days")
+        if not isinstance(raw, list) or not raw or any(d not in WEEKDAYS for d in raw):
+            raise ApiError(PARAMETER_ERROR)
+        days = [WEEKDAYS.index(d) for d in raw]
+    else:
+        try:
+            date = dt.date.fromisoformat(str(args.get("date", "")))
+        except ValueError:
+            raise ApiError(PARAMETER_ERROR) from None
+    retries, interval = args.get("retry_times", 3), args.get("retry_interval", 5)
+    for value, low, high in ((retries, 0, 10), (interval, 1, 60)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ApiError(PARAMETER_ERROR)
+    return {
+        "extension": extension,
+        "hour": hour,
+        "minute": minute,
+        "second": second,
+        "name": name,
+        "enabled": enable == "on",
+        "days": days if date is None else None,
+        "date": date,
+        "retries": retries,
+        "interval": interval,
+    }

@@ -1,0 +1,238 @@
+"""Setup, entities and their states, against the simulated Yeastar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from syrupy.assertion import SnapshotAssertion
+
+from simulator import PbxModel, YeastarServer
+
+EXT = "sensor.reception_101_status"
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Poll the PBX now."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    model: PbxModel,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The set of devices and entities, and their first states."""
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    entities = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    assert sorted(
+        (e.unique_id, e.entity_id, e.translation_key, e.original_device_class) for e in entities
+    ) == snapshot(name="entities")
+    states = {e.entity_id: hass.states.get(e.entity_id).state for e in entities}
+    assert states == snapshot(name="states")
+    devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
+    assert sorted((d.name, d.model, d.manufacturer) for d in devices) == snapshot(name="devices")
+
+    # Functional checks beside the snapshot: one device per extension and queue plus the PBX.
+    assert len(devices) == 1 + len(model.extensions) + len(model.queues)
+    uid = loaded_entry.unique_id
+    for number, extension in model.extensions.items():
+        status = entity_registry.async_get_entity_id("sensor", "pbx", f"{uid}-ext-{number}-status")
+        registered = entity_registry.async_get_entity_id(
+            "binary_sensor", "pbx", f"{uid}-ext-{number}-registered"
+        )
+        assert status and registered
+        expected = "on" if extension.registered else "off"
+        assert hass.states.get(registered).state == expected
+    for trunk in model.trunks.values():
+        assert entity_registry.async_get_entity_id(
+            "sensor", "pbx", f"{uid}-trunk-{trunk.name}-status"
+        )
+    for queue in model.queues.values():
+        for key in ("waiting", "agents_available"):
+            assert entity_registry.async_get_entity_id(
+                "sensor", "pbx", f"{uid}-queue-{queue.number}-{key}"
+            )
+    assert hass.states.get("sensor.demo_hotel_pbx_active_calls").state == "0"
+
+
+async def test_states_follow_the_pbx(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    call = model.inbound_call("5550100", "101", caller_name="Alice")
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "ringing"
+    assert hass.states.get("sensor.demo_hotel_pbx_active_calls").state == "1"
+
+    model.answer(call.call_id)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "in_call"
+
+    model.hangup(call.call_id)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "idle"
+
+    # Extension 102 holds an internal call: 101 waits on hold.
+    internal = model.dial("101", "102", auto_answer=True)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "calling"
+    assert hass.states.get("sensor.front_desk_102_status").state == "ringing"
+    model.answer(internal.call_id, "102")
+    model.hold(internal.call_id, holder="102")
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "on_hold"
+    assert hass.states.get("sensor.front_desk_102_status").state == "in_call"
+    model.hangup(internal.call_id)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get("sensor.demo_hotel_pbx_active_calls").state == "0"
+
+    model.set_registered("101", False)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "offline"
+    assert hass.states.get("binary_sensor.reception_101_registered").state == "off"
+
+
+async def test_unchanged_entities_write_no_state(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    written: list[str] = []
+    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    await refresh(hass, loaded_entry)
+    assert written == []
+    # A click-to-call rings the caller's own phone first: only it and the call count change.
+    model.dial("101", "102")
+    await refresh(hass, loaded_entry)
+    assert set(written) == {"sensor.reception_101_status", "sensor.demo_hotel_pbx_active_calls"}
+
+
+async def test_pbx_goes_away_and_comes_back(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    yeastar: YeastarServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = yeastar.port
+    await yeastar.stop()
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.demo_hotel_pbx_active_calls").state == STATE_UNAVAILABLE
+    await refresh(hass, loaded_entry)
+    assert caplog.text.count("Error fetching") == 1
+
+    await yeastar.start(port=port)
+    await refresh(hass, loaded_entry)
+    assert hass.states.get(EXT).state == "idle"
+    assert caplog.text.count("recovered") == 1
+
+
+async def test_polling_keeps_going(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    model.dial("101", "102", auto_answer=True)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(EXT).state == "calling"
+
+
+async def test_auth_failure_starts_reauth(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    yeastar.client_secret = "changed-on-the-pbx"
+    yeastar.expire_all_tokens()
+    await refresh(hass, loaded_entry)
+    flows = hass.config_entries.flow.async_progress_by_handler("pbx")
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert hass.states.get(EXT).state == STATE_UNAVAILABLE
+
+
+async def test_setup_retries_when_unreachable(
+    hass: HomeAssistant, yeastar_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    await yeastar.stop()
+    await hass.config_entries.async_setup(yeastar_entry.entry_id)
+    assert yeastar_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_refuses_another_pbx(
+    hass: HomeAssistant, yeastar_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    yeastar.sn = "SOMEONE-ELSES-PBX"
+    await hass.config_entries.async_setup(yeastar_entry.entry_id)
+    assert yeastar_entry.state is ConfigEntryState.SETUP_ERROR
+
+
+async def test_extensions_come_and_go(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    model: PbxModel,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    model.add_extension("150", "Spa")
+    await refresh(hass, loaded_entry)
+    assert hass.states.get("sensor.spa_150_status") is not None
+    device = device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-150")})
+    assert device is not None
+    assert device.name == "Spa (150)"
+
+    model.remove_extension("150")
+    await refresh(hass, loaded_entry)
+    await hass.async_block_till_done()
+    assert device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-150")}) is None
+    assert hass.states.get("sensor.spa_150_status") is None
+
+    model.add_extension("150", "Spa")
+    await refresh(hass, loaded_entry)
+    assert hass.states.get("sensor.spa_150_status").state is not None
+
+
+async def test_remove_device_only_when_gone(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    device = device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-101")})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": loaded_entry.entry_id,
+            "device_id": device.id,
+        }
+    )
+    response = await client.receive_json()
+    assert not response["success"]
+    stale = device_registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id,
+        identifiers={("pbx", f"{loaded_entry.unique_id}-ext-999")},
+    )
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": loaded_entry.entry_id,
+            "device_id": stale.id,
+        }
+    )
+    response = await client.receive_json()
+    assert response["success"]
+
+
+async def test_unload_revokes_the_token(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    assert yeastar.valid_token_count == 1
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    assert yeastar.valid_token_count == 0
