@@ -250,11 +250,9 @@ class PbxClient(abc.ABC):
                 method, url, timeout=aiohttp.ClientTimeout(total=timeout), **kwargs
             ) as response:
                 return response.status, await response.read()
-        except aiohttp.ClientConnectorCertificateError:
-            raise PbxTlsError(f"TLS certificate of {self._data[HOST]} is not trusted") from None
-        except aiohttp.ClientSSLError as err:
+        except aiohttp.ClientSSLError:
             raise PbxTlsError(
-                f"TLS error talking to {self._data[HOST]}: {self.redact(err)}"
+                f"TLS with {self._data[HOST]} failed: its certificate is not trusted"
             ) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise PbxConnectionError(
