@@ -5,8 +5,19 @@ calls on it and :class:`Faults` injects latency, errors and dropped connections.
 """
 
 from .faults import Faults
+from .mirta import MirtaServer
 from .model import PbxModel
+from .telphin import TelphinServer
 from .traffic import TrafficGenerator
+from .voipsun import VoipsunServer
 from .yeastar import YeastarServer
 
-__all__ = ["Faults", "PbxModel", "TrafficGenerator", "YeastarServer"]
+__all__ = [
+    "Faults",
+    "MirtaServer",
+    "PbxModel",
+    "TelphinServer",
+    "TrafficGenerator",
+    "VoipsunServer",
+    "YeastarServer",
+]

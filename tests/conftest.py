@@ -9,7 +9,7 @@ import pytest
 # Imported first so that Home Assistant's loader finds this repository's custom_components
 # rather than the test harness's own testing_config/custom_components.
 import custom_components.pbx  # noqa: F401
-from simulator import PbxModel, YeastarServer
+from simulator import MirtaServer, PbxModel, TelphinServer, VoipsunServer, YeastarServer
 
 YEASTAR_CLIENT_ID = "test-client-id"
 YEASTAR_CLIENT_SECRET = "test-client-secret-0123456789"
@@ -45,4 +45,75 @@ def yeastar_data(server: YeastarServer) -> dict[str, object]:
         "verify_ssl": False,
         "client_id": YEASTAR_CLIENT_ID,
         "client_secret": YEASTAR_CLIENT_SECRET,
+    }
+
+
+MIRTA_KEY = "test-mirta-key-0123"
+MIRTA_TENANT = "HOTEL"
+VOIPSUN_USER = "voipsun"
+VOIPSUN_PASSWORD = "test-voipsun-pw-0123"
+
+
+@pytest.fixture
+async def mirta(model: PbxModel) -> AsyncIterator[MirtaServer]:
+    """A MiRTA PBX on loopback."""
+    async with MirtaServer(model, api_key=MIRTA_KEY, tenant=MIRTA_TENANT) as server:
+        yield server
+
+
+def mirta_data(server: MirtaServer) -> dict[str, object]:
+    """Config entry data for the simulated MiRTA."""
+    return {
+        "vendor": "mirta",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "ssl": False,
+        "verify_ssl": False,
+        "path": server.path,
+        "api_key": MIRTA_KEY,
+        "tenant": MIRTA_TENANT,
+    }
+
+
+@pytest.fixture
+async def voipsun(model: PbxModel) -> AsyncIterator[VoipsunServer]:
+    """A VoIPSUN PBX on loopback."""
+    async with VoipsunServer(
+        model, username=VOIPSUN_USER, password=VOIPSUN_PASSWORD, agent_pin=None
+    ) as server:
+        yield server
+
+
+def voipsun_data(server: VoipsunServer) -> dict[str, object]:
+    """Config entry data for the simulated VoIPSUN."""
+    return {
+        "vendor": "voipsun",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "ssl": False,
+        "verify_ssl": False,
+        "username": VOIPSUN_USER,
+        "password": VOIPSUN_PASSWORD,
+    }
+
+
+TELPHIN_CLIENT_ID = "test-telphin-app"
+TELPHIN_CLIENT_SECRET = "test-telphin-secret-0123"
+
+
+def telphin_server(model: PbxModel) -> TelphinServer:
+    """A Telphin API on loopback (not started)."""
+    return TelphinServer(model, client_id=TELPHIN_CLIENT_ID, client_secret=TELPHIN_CLIENT_SECRET)
+
+
+def telphin_data(server: TelphinServer) -> dict[str, object]:
+    """Config entry data for the simulated Telphin."""
+    return {
+        "vendor": "telphin",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "ssl": False,
+        "verify_ssl": False,
+        "client_id": TELPHIN_CLIENT_ID,
+        "client_secret": TELPHIN_CLIENT_SECRET,
     }

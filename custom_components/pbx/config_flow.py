@@ -71,7 +71,7 @@ def connection_schema(
             value = field.default
         if field.kind == FieldKind.BOOL:
             key: Any = vol.Required(field.key, default=bool(value))
-        elif field.kind == FieldKind.SECRET and keep_secrets:
+        elif field.optional or (field.kind == FieldKind.SECRET and keep_secrets):
             key = vol.Optional(field.key)
         else:
             suggested = {"suggested_value": value} if value is not None else None
@@ -130,6 +130,22 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Yeastar P-Series connection form."""
+        return await self._async_step_connection(user_input)
+
+    async def async_step_mirta(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """MiRTA PBX connection form."""
+        return await self._async_step_connection(user_input)
+
+    async def async_step_voipsun(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """VoIPSUN PBX connection form."""
+        return await self._async_step_connection(user_input)
+
+    async def async_step_telphin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Telphin (cloud) connection form."""
         return await self._async_step_connection(user_input)
 
     async def _async_step_connection(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:

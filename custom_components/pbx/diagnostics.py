@@ -16,6 +16,7 @@ TO_REDACT = {
     "password",
     "username",
     "api_key",
+    "agent_pin",
     "access_token",
     "refresh_token",
     "webhook_id",

@@ -21,11 +21,17 @@ from .errors import (
     PbxTlsError,
     PbxUnsupportedError,
 )
+from .mirta import MirtaClient
 from .models import Vendor
+from .telphin import TelphinClient
+from .voipsun import VoipsunClient
 from .yeastar import YeastarClient
 
 CLIENTS: dict[Vendor, type[PbxClient]] = {
     Vendor.YEASTAR: YeastarClient,
+    Vendor.MIRTA: MirtaClient,
+    Vendor.VOIPSUN: VoipsunClient,
+    Vendor.TELPHIN: TelphinClient,
 }
 
 

@@ -47,6 +47,8 @@ class ConnectionField:
     default: str | int | bool | None = None
     credential: bool = False
     """Asked again when the PBX refuses the credentials (reauthentication)."""
+    optional: bool = False
+    """May be left empty."""
 
 
 HOST = "host"

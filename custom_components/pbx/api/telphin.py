@@ -1,0 +1,1077 @@
+"""Telphin cloud PBX (Telphin.Office) REST API client.
+
+OAuth2 `client_credentials` tokens (no refresh token: a new token on expiry or on a 401), the
+`/api/ver1.0/` resources of the account (`@me`), HTTP 429 answers honoured through their
+`Retry-After` / `x-ratelimit-*` headers, and call events either pushed by Telphin to a URL the
+client registers on every extension (`/extension/{id}/event/`) or derived from polling the
+account's current calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, replace
+import datetime as dt
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import math
+import random
+import re
+import time
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, quote
+
+import aiohttp
+
+from .client import (
+    DEFAULT_TIMEOUT,
+    HOST,
+    PORT,
+    SSL,
+    VERIFY_SSL,
+    ConnectionField,
+    FieldKind,
+    PbxClient,
+)
+from .errors import (
+    PbxAuthError,
+    PbxCommandError,
+    PbxConnectionError,
+    PbxError,
+    PbxTlsError,
+    PbxUnsupportedError,
+)
+from .models import (
+    AgentAction,
+    Call,
+    CallDirection,
+    CallEvent,
+    CallEventType,
+    CallLeg,
+    CallsChange,
+    Capability,
+    ChannelChange,
+    Extension,
+    ExtensionChange,
+    ExtensionState,
+    PbxEvent,
+    PbxInfo,
+    Snapshot,
+    Vendor,
+    WakeupAlarm,
+)
+from .parse import as_bool, as_int, as_list, as_mapping, as_str
+from .tracker import CallTracker
+
+_LOGGER = logging.getLogger(__name__)
+
+CLIENT_ID = "client_id"
+CLIENT_SECRET = "client_secret"
+DEFAULT_HOST = "apiproxy.telphin.ru"
+
+API_PATH = "/api/ver1.0"
+TOKEN_PATH = "/oauth/token"
+HEADERS = {"Accept": "application/json"}
+
+PAGE_SIZE = 100  # Assumed: the largest page the API serves is not documented.
+MAX_PAGES = 500
+"""Stop paging after this many pages, whatever the API answers."""
+TOKEN_MARGIN = 60.0
+"""Get a new token this many seconds before the current one expires."""
+DEFAULT_TOKEN_LIFETIME = 3600
+
+MAX_RATE_RETRIES = 3
+"""Send a request at most this many more times after HTTP 429."""
+MAX_RATE_WAIT = 30.0
+"""Wait at most this long for a rate limit to pass; longer waits fail the request at once."""
+
+PUSH_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
+PUSH_METHOD = "POST"
+MAX_PUSH_BYTES = 65536
+MAX_PUSH_FIELDS = 100
+PUSH_LEG_MEMORY = 4096
+"""How many (call, extension) pairs `parse_push` remembers to drop repeated announcements."""
+SUBSCRIBE_CONCURRENCY = 4
+
+BACKOFF_MAX = 60.0
+"""Longest pause between two failed polls of the current calls."""
+
+STATE_PRIORITY = (
+    ExtensionState.IN_CALL,
+    ExtensionState.ON_HOLD,
+    ExtensionState.RINGING,
+    ExtensionState.CALLING,
+)
+
+_EXT_NAME_RE = re.compile(r"^(?:[^*@\s]*\*)?([0-9A-Za-z_#+.-]{1,40})(?:@\S*)?$")
+"""`16780*102@sip.telphin.com` (or `16780*102`, or `102`): the extension number is `102`."""
+_ACCOUNT_NUMBER_RE = re.compile(r"^\d+\*([^@\s*]{1,40})(?:@\S*)?$")
+_MAX_TEXT = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Ext:
+    """What the client keeps of one phone extension of the account."""
+
+    number: str
+    vendor_id: str
+    name: str | None
+    blocked: bool
+
+
+@dataclass(slots=True)
+class _PushLeg:
+    """What `parse_push` remembers of one extension's part in a call."""
+
+    outgoing: bool
+    answered_at: float | None = None
+    ended: bool = False
+
+
+def extension_number(name: Any) -> str | None:
+    """The number people dial, from a Telphin extension name such as `16780*102@domain`."""
+    text = as_str(name)
+    if text is None:
+        return None
+    match = _EXT_NAME_RE.match(text)
+    return match.group(1) if match else None
+
+
+def short_number(value: Any) -> str | None:
+    """A phone number as people know it: `16780*102` becomes `102`, others stay as they are."""
+    text = as_str(value)
+    if text is None or len(text) > _MAX_TEXT:
+        return None
+    match = _ACCOUNT_NUMBER_RE.match(text)
+    return match.group(1) if match else text
+
+
+def parse_gmt(value: Any) -> dt.datetime | None:
+    """A UTC time from `YYYY-MM-DD HH:MM:SS` (GMT), ISO 8601 or seconds since the epoch."""
+    if (seconds := as_int(value)) is not None:
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    text = as_str(value)
+    if text is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
+
+
+def busiest_state(states: list[ExtensionState]) -> ExtensionState | None:
+    """The state that best describes an extension with several calls."""
+    for state in STATE_PRIORITY:
+        if state in states:
+            return state
+    return None
+
+
+def _header_seconds(value: str | None, now: float) -> float | None:
+    """Seconds to wait from `Retry-After` or `x-ratelimit-reset` (delta, epoch or HTTP date)."""
+    if value is None:
+        return None
+    number: float | None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = None
+    if number is not None:
+        if not math.isfinite(number) or number < 0:
+            return None
+        # Assumed: a value that looks like a Unix time is the moment the limit resets.
+        return max(0.0, number - now) if number > 1e9 else number
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, moment.timestamp() - now)
+
+
+def _reason(status: int, body: bytes) -> str:
+    """The API's explanation of an error answer."""
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        text = body.decode("utf-8", "replace").strip()
+        return text[:200] if text else f"HTTP {status}"
+    if isinstance(decoded, Mapping):
+        for key in ("message", "error_description", "detail", "description", "error"):
+            value = as_str(decoded.get(key))
+            if value is not None:
+                return value[:200]
+    return f"HTTP {status}"
+
+
+def _decode(body: bytes, what: str) -> Any:
+    """Decode a JSON answer; an empty body is `None`."""
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise PbxConnectionError(
+            f"Telphin {what} answered with something that is not JSON"
+        ) from None
+
+
+class TelphinClient(PbxClient):
+    """Talks to a Telphin.Office account through the Telphin REST API (apiproxy)."""
+
+    vendor: ClassVar[Vendor] = Vendor.TELPHIN
+    fields: ClassVar[tuple[ConnectionField, ...]] = (
+        ConnectionField(HOST, FieldKind.TEXT, DEFAULT_HOST),
+        ConnectionField(PORT, FieldKind.PORT, 443),
+        ConnectionField(SSL, FieldKind.BOOL, True),
+        ConnectionField(VERIFY_SSL, FieldKind.BOOL, True),
+        ConnectionField(CLIENT_ID, FieldKind.TEXT, credential=True),
+        ConnectionField(CLIENT_SECRET, FieldKind.SECRET, credential=True),
+    )
+    secret_fields: ClassVar[frozenset[str]] = frozenset({CLIENT_SECRET})
+    poll_interval: ClassVar[float] = 30.0
+    calls_poll_interval: ClassVar[float | None] = 5.0
+
+    def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
+        """Prepare the client; nothing is sent until `async_connect`."""
+        super().__init__(session, data)
+        self._token_value: str | None = None
+        self._token_expires = 0.0
+        self._token_margin = 0.0
+        self._token_lock = asyncio.Lock()
+        self._not_before = 0.0
+        self._extensions: dict[str, _Ext] = {}
+        self._numbers_by_id: dict[str, str] = {}
+        self._extensions_loaded = False
+        self._push_url: str | None = None
+        self._subscriptions: dict[str, dict[str, str]] = {}
+        """Subscription ids per extension id and event type, for `_push_url`."""
+        self._push_legs: OrderedDict[tuple[str, str], _PushLeg] = OrderedDict()
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What a Telphin account can do through this client."""
+        return frozenset(
+            {
+                Capability.DIAL,
+                Capability.HANGUP,
+                Capability.TRANSFER,
+                Capability.WEBHOOK_EVENTS,
+                Capability.EVENT_STREAM,
+            }
+        )
+
+    @property
+    def push_url(self) -> str | None:
+        """The URL Telphin pushes events to, as last set (`None` when there is none).
+
+        A new client that must remove the subscriptions of an earlier one (the config entry is
+        being removed) can be told the URL here before `async_set_push_url(None)`.
+        """
+        return self._push_url
+
+    @push_url.setter
+    def push_url(self, url: str | None) -> None:
+        self._push_url = url
+
+    # Transport -----------------------------------------------------------------------
+
+    async def _http(
+        self, method: str, url: str, **kwargs: Any
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Send one request; return status, body and headers (names in lower case).
+
+        Like `PbxClient._request`, which does not return the headers the rate limit needs.
+        """
+        kwargs.setdefault("ssl", self.ssl_context)
+        try:
+            async with self._session.request(
+                method, url, timeout=aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT), **kwargs
+            ) as response:
+                body = await response.read()
+                headers = {key.lower(): value for key, value in response.headers.items()}
+                return response.status, body, headers
+        except aiohttp.ClientConnectorCertificateError:
+            raise PbxTlsError(f"TLS certificate of {self._data[HOST]} is not trusted") from None
+        except aiohttp.ClientSSLError as err:
+            raise PbxTlsError(
+                f"TLS error talking to {self._data[HOST]}: {self.redact(err)}"
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            raise PbxConnectionError(
+                f"cannot reach {self._data[HOST]}: {self.redact(err) or type(err).__name__}"
+            ) from None
+
+    async def _wait_for_rate_limit(self) -> None:
+        """Hold a request back while the API said it is throttling us."""
+        wait = self._not_before - time.monotonic()
+        if wait <= 0:
+            return
+        if wait > MAX_RATE_WAIT:
+            raise PbxConnectionError(
+                f"the Telphin API limits the request rate for {wait:.0f} more seconds"
+            )
+        await asyncio.sleep(wait + random.uniform(0, 0.1 + wait / 10))
+
+    def _note_rate_limit(self, headers: Mapping[str, str], delay: float) -> None:
+        self._not_before = max(self._not_before, time.monotonic() + delay)
+        _LOGGER.debug(
+            "Telphin rate limit: waiting %.1f s (limit %s, remaining %s)",
+            delay,
+            headers.get("x-ratelimit-limit"),
+            headers.get("x-ratelimit-remaining"),
+        )
+
+    async def _send(self, method: str, url: str, what: str, **kwargs: Any) -> tuple[int, bytes]:
+        """One request, sent again (a bounded number of times) while the API answers 429."""
+        for attempt in range(MAX_RATE_RETRIES + 1):
+            await self._wait_for_rate_limit()
+            status, body, headers = await self._http(method, url, **kwargs)
+            now = time.time()
+            delay = _header_seconds(headers.get("retry-after"), now)
+            if delay is None:
+                delay = _header_seconds(headers.get("x-ratelimit-reset"), now)
+            if status != 429:
+                if as_int(headers.get("x-ratelimit-remaining")) == 0 and delay is not None:
+                    self._note_rate_limit(headers, delay)
+                return status, body
+            if delay is None:
+                delay = float(2**attempt)
+            self._note_rate_limit(headers, delay)
+            if delay > MAX_RATE_WAIT:
+                raise PbxConnectionError(
+                    f"the Telphin API limits the request rate for {delay:.0f} seconds"
+                )
+        raise PbxConnectionError(
+            f"the Telphin API kept limiting the request rate ({what}, "
+            f"{MAX_RATE_RETRIES + 1} attempts)"
+        )
+
+    async def _login(self) -> None:
+        """Get a new access token with the application's client id and secret."""
+        status, body = await self._send(
+            "POST",
+            self.base_url + TOKEN_PATH,
+            "token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": str(self._data[CLIENT_ID]),
+                "client_secret": str(self._data[CLIENT_SECRET]),
+            },
+            headers=HEADERS,
+        )
+        if status in (400, 401, 403):
+            raise PbxAuthError(
+                f"Telphin refused the client id or secret ({self.redact(_reason(status, body))})"
+            )
+        if status != 200:
+            raise PbxConnectionError(f"Telphin token answered HTTP {status}")
+        reply = as_mapping(_decode(body, "token"))
+        token = as_str(reply.get("access_token"))
+        if token is None:
+            raise PbxConnectionError("Telphin token answered without an access token")
+        lifetime = as_int(reply.get("expires_in"))
+        if lifetime is None or lifetime <= 0:
+            lifetime = DEFAULT_TOKEN_LIFETIME
+        self.redact.discard(self._token_value)
+        self._token_value = token
+        self._token_expires = time.monotonic() + lifetime
+        self._token_margin = min(TOKEN_MARGIN, lifetime / 2)
+        self.redact.add(token)
+
+    async def _token(self, *, stale: str | None = None) -> str:
+        """A valid access token; `stale` is one the API just refused.
+
+        One login at a time: requests that were refused the same token wait for the one new
+        token instead of each logging in.
+        """
+        async with self._token_lock:
+            token = self._token_value
+            remaining = self._token_expires - time.monotonic()
+            if token is not None and token != stale and remaining > self._token_margin:
+                return token
+            await self._login()
+            assert self._token_value is not None
+            return self._token_value
+
+    async def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """An authenticated API request; a 401 gets one new token and one more try."""
+        url = self.base_url + API_PATH + path
+        kwargs: dict[str, Any] = {}
+        if params is not None:
+            kwargs["params"] = {key: str(value) for key, value in params.items()}
+        if json_body is not None:
+            kwargs["json"] = json_body
+        token = await self._token()
+        status, body = await self._send(
+            method, url, path, headers={**HEADERS, "Authorization": f"Bearer {token}"}, **kwargs
+        )
+        if status == 401:
+            _LOGGER.debug("Telphin refused the access token for %s %s; renewing it", method, path)
+            token = await self._token(stale=token)
+            status, body = await self._send(
+                method,
+                url,
+                path,
+                headers={**HEADERS, "Authorization": f"Bearer {token}"},
+                **kwargs,
+            )
+            if status == 401:
+                raise PbxAuthError(
+                    f"Telphin refuses new access tokens ({self.redact(_reason(status, body))})"
+                )
+        if status in (200, 201, 202, 204):
+            return None if status == 204 else _decode(body, path)
+        if status >= 500:
+            raise PbxConnectionError(f"Telphin {path} answered HTTP {status}")
+        reason = self.redact(_reason(status, body))
+        if status == 403 and method == "GET":
+            raise PbxAuthError(f"this Telphin application may not read {path} ({reason})")
+        if 400 <= status < 500:
+            raise PbxCommandError(status, reason)
+        raise PbxConnectionError(f"Telphin {path} answered HTTP {status}")
+
+    # Lifecycle -----------------------------------------------------------------------
+
+    async def async_connect(self) -> PbxInfo:
+        """Log in and read the account's identity (its client id)."""
+        reply = as_mapping(await self._api("GET", "/client/@me/"))
+        client_id = as_str(reply.get("id")) or as_str(reply.get("client_id"))
+        if client_id is None:
+            raise PbxConnectionError("Telphin did not tell the account's client id")
+        name = as_str(reply.get("name")) or as_str(reply.get("login"))
+        self.info = PbxInfo(
+            vendor=self.vendor,
+            unique_id=client_id,
+            name=name or f"Telphin {client_id}",
+            model="Telphin.Office",
+            serial=client_id,
+        )
+        return self.info
+
+    async def async_close(self) -> None:
+        """Forget the access token (the API documents no way to revoke it).
+
+        Push subscriptions stay: they are reused after a restart and removed with
+        `async_set_push_url(None)` when the integration is removed.
+        """
+        self.redact.discard(self._token_value)
+        self._token_value = None
+        self._token_expires = 0.0
+
+    # Snapshot ------------------------------------------------------------------------
+
+    async def async_fetch_snapshot(self) -> Snapshot:
+        """Read the account's phone extensions and its current calls."""
+        _, items = await asyncio.gather(self._fetch_extensions(), self._fetch_call_items())
+        if self._push_url is not None:
+            await self._subscribe_new()
+        return self._snapshot(items)
+
+    async def async_fetch_calls(self) -> Snapshot:
+        """Read the current calls (and the extension states they give)."""
+        if not self._extensions_loaded:
+            await self._fetch_extensions()
+        return self._snapshot(await self._fetch_call_items())
+
+    def _snapshot(self, items: list[Mapping[str, Any]]) -> Snapshot:
+        calls = self._build_calls(items)
+        states = self._states(calls)
+        extensions = {
+            ext.number: Extension(
+                number=ext.number,
+                name=ext.name,
+                state=states[ext.number],
+                vendor_id=ext.vendor_id,
+            )
+            for ext in self._extensions.values()
+        }
+        return Snapshot(extensions=extensions, calls=calls)
+
+    def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState]:
+        legs: dict[str, list[ExtensionState]] = {}
+        for call in calls.values():
+            for leg in call.legs:
+                legs.setdefault(leg.extension, []).append(leg.state)
+        states: dict[str, ExtensionState] = {}
+        for ext in self._extensions.values():
+            state = busiest_state(legs.get(ext.number, []))
+            if state is None:
+                # Assumed: a blocked extension can make no calls at all.
+                state = ExtensionState.OFFLINE if ext.blocked else ExtensionState.IDLE
+            states[ext.number] = state
+        return states
+
+    async def _fetch_extensions(self) -> None:
+        """Read every page of the account's phone extensions."""
+        items: list[Mapping[str, Any]] = []
+        seen: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
+            reply = await self._api(
+                "GET",
+                "/client/@me/extension/",
+                params={"type": "phone", "page": page, "per_page": PAGE_SIZE},
+            )
+            if isinstance(reply, Mapping):
+                # Assumed: some answers may wrap the list in an object.
+                reply = next((v for v in reply.values() if isinstance(v, list)), [])
+            batch = [as_mapping(item) for item in as_list(reply)]
+            fresh = [item for item in batch if as_str(item.get("id")) not in seen]
+            seen.update(as_str(item.get("id")) or "" for item in batch)
+            items.extend(fresh)
+            if len(batch) < PAGE_SIZE or not fresh:
+                break
+        extensions: dict[str, _Ext] = {}
+        for item in items:
+            ext = self._parse_extension(item)
+            if ext is not None:
+                extensions[ext.number] = ext
+        self._extensions = extensions
+        self._numbers_by_id = {ext.vendor_id: ext.number for ext in extensions.values()}
+        self._extensions_loaded = True
+
+    @staticmethod
+    def _parse_extension(item: Mapping[str, Any]) -> _Ext | None:
+        kind = as_str(item.get("type"))
+        if kind is not None and kind.lower() != "phone":
+            return None
+        number = extension_number(item.get("name"))
+        vendor_id = as_str(item.get("id"))
+        if number is None or vendor_id is None:
+            _LOGGER.debug("Telphin extension without a usable name or id dropped")
+            return None
+        status = (as_str(item.get("status")) or "active").lower()
+        # Assumed: `caller_id_name` is what people call the extension; `label` is a comment.
+        name = as_str(item.get("caller_id_name")) or as_str(item.get("label"))
+        return _Ext(number, vendor_id, name, status == "blocked")
+
+    async def _fetch_call_items(self) -> list[Mapping[str, Any]]:
+        reply = await self._api("GET", "/client/@me/current_calls/")
+        if isinstance(reply, Mapping):
+            reply = reply.get("call_list")
+        return [as_mapping(item) for item in as_list(reply) if isinstance(item, Mapping)]
+
+    def _item_extension(self, item: Mapping[str, Any]) -> str | None:
+        """The number of the extension a current-call item belongs to."""
+        ext_id = as_str(item.get("extension_id"))
+        if ext_id is not None and ext_id in self._numbers_by_id:
+            return self._numbers_by_id[ext_id]
+        flow = (as_str(item.get("call_flow")) or "").lower()
+        side = "caller_extension" if flow == "out" else "called_extension"
+        info = item.get(side)
+        if isinstance(info, list):
+            info = info[0] if info else None
+        if isinstance(info, Mapping):
+            info_id = as_str(info.get("id"))
+            if info_id is not None and info_id in self._numbers_by_id:
+                return self._numbers_by_id[info_id]
+            return extension_number(info.get("name"))
+        return extension_number(info)
+
+    def _item_ext_id(self, item: Mapping[str, Any], number: str | None) -> str | None:
+        ext_id = as_str(item.get("extension_id"))
+        if ext_id is None and number is not None and number in self._extensions:
+            ext_id = self._extensions[number].vendor_id
+        return ext_id
+
+    def _build_calls(self, items: list[Mapping[str, Any]]) -> dict[str, Call]:
+        """Group the per-extension items of `current_calls` into calls."""
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        for item in items:
+            call_id = as_str(item.get("call_id")) or as_str(item.get("call_api_id"))
+            if call_id is None:
+                _LOGGER.debug("Telphin current call without an id dropped")
+                continue
+            groups.setdefault(call_id, []).append(item)
+        return {call_id: self._build_call(call_id, group) for call_id, group in groups.items()}
+
+    def _build_call(self, call_id: str, group: list[Mapping[str, Any]]) -> Call:
+        legs: list[CallLeg] = []
+        flows: set[str] = set()
+        answer_times: list[dt.datetime] = []
+        start_times: list[dt.datetime] = []
+        for item in group:
+            flow = (as_str(item.get("call_flow")) or "").lower()
+            flows.add(flow)
+            answered_at = parse_gmt(item.get("answer_time_gmt"))
+            if answered_at is not None:
+                answer_times.append(answered_at)
+            if (started := parse_gmt(item.get("init_time_gmt"))) is not None:
+                start_times.append(started)
+            number = self._item_extension(item)
+            if number is None:
+                continue
+            if answered_at is not None:
+                state = ExtensionState.IN_CALL
+            elif flow == "out":
+                state = ExtensionState.CALLING
+            else:
+                state = ExtensionState.RINGING
+            legs.append(CallLeg(number, state, as_str(item.get("call_api_id"))))
+        first = group[0]
+        has_caller = any(item.get("caller_extension") for item in group)
+        has_called = any(item.get("called_extension") for item in group)
+        direction: CallDirection | None = None
+        if has_caller and has_called:
+            direction = CallDirection.INTERNAL
+        elif has_caller or (not has_called and "out" in flows):
+            direction = CallDirection.OUTBOUND
+        elif has_called or "in" in flows:
+            direction = CallDirection.INBOUND
+        duration = None
+        if answer_times:
+            duration = max(
+                0, round(dt.datetime.now(dt.UTC).timestamp() - min(answer_times).timestamp())
+            )
+        return Call(
+            call_id=call_id,
+            direction=direction,
+            caller_number=short_number(first.get("caller_id_number")),
+            caller_name=as_str(first.get("caller_id_name")),
+            callee_number=short_number(first.get("called_number"))
+            or short_number(first.get("called_did")),
+            # Assumed: the public number called is the closest thing to a trunk here.
+            trunk=short_number(first.get("called_did")),
+            answered=bool(answer_times),
+            legs=tuple(legs),
+            started=min(start_times) if start_times else None,
+            duration=duration,
+        )
+
+    # Actions -------------------------------------------------------------------------
+
+    async def _extension(self, number: str) -> _Ext:
+        if number not in self._extensions:
+            await self._fetch_extensions()
+        try:
+            return self._extensions[number]
+        except KeyError:
+            raise PbxCommandError(
+                None, f"extension {number} is not a phone of this account"
+            ) from None
+
+    async def async_dial(
+        self, extension: str, number: str, *, auto_answer: bool = False
+    ) -> str | None:
+        """Ring `extension`, then connect it to `number` (Telphin's callback)."""
+        ext = await self._extension(extension)
+        if auto_answer:
+            # Assumed: the callback resource has no documented auto-answer option.
+            _LOGGER.debug("Telphin callback cannot auto-answer; %s will ring", extension)
+        reply = as_mapping(
+            await self._api(
+                "POST",
+                f"/extension/{quote(ext.vendor_id, safe='')}/callback/",
+                json_body={"src_num": [extension], "dst_num": number},
+            )
+        )
+        return as_str(reply.get("call_id")) or as_str(reply.get("call_api_id"))
+
+    async def _find_items(
+        self, extension: str | None, call_id: str | None
+    ) -> list[tuple[Mapping[str, Any], str | None]]:
+        """Current-call items (with their extension numbers) of an extension and/or a call."""
+        if extension is None and call_id is None:
+            raise PbxCommandError(None, "give an extension or a call id")
+        if not self._extensions_loaded:
+            await self._fetch_extensions()
+        found: list[tuple[Mapping[str, Any], str | None]] = []
+        for item in await self._fetch_call_items():
+            number = self._item_extension(item)
+            if extension is not None and number != extension:
+                continue
+            if call_id is not None and call_id not in (
+                as_str(item.get("call_id")),
+                as_str(item.get("call_api_id")),
+            ):
+                continue
+            found.append((item, number))
+        if not found:
+            what = f"call {call_id}" if call_id is not None else f"extension {extension}"
+            raise PbxCommandError(None, f"{what} has no call in progress")
+        return found
+
+    def _call_path(self, item: Mapping[str, Any], number: str | None) -> str:
+        ext_id = self._item_ext_id(item, number)
+        call_api_id = as_str(item.get("call_api_id"))
+        if ext_id is None or call_api_id is None:
+            raise PbxCommandError(None, "Telphin did not tell how to address this call")
+        return f"/extension/{quote(ext_id, safe='')}/current_calls/{quote(call_api_id, safe='')}"
+
+    async def async_hangup(
+        self, *, extension: str | None = None, call_id: str | None = None
+    ) -> None:
+        """End an extension's calls, or one call by its id."""
+        found = await self._find_items(extension, call_id)
+        if call_id is not None:
+            found = found[:1]
+        for item, number in found:
+            await self._api("DELETE", self._call_path(item, number))
+
+    async def async_transfer(
+        self, number: str, *, extension: str | None = None, call_id: str | None = None
+    ) -> None:
+        """Blind-transfer: the extension's party in the call is sent to `number`."""
+        found = await self._find_items(extension, call_id)
+        answered = [entry for entry in found if parse_gmt(entry[0].get("answer_time_gmt"))]
+        item, ext_number = (answered or found)[-1]
+        await self._api(
+            "PUT",
+            self._call_path(item, ext_number),
+            json_body={"action": "transfer", "send_dst": number},
+        )
+
+    async def async_set_dnd(self, extension: str, enabled: bool) -> None:
+        """Not possible: no do-not-disturb setting was found in Telphin's API."""
+        raise PbxUnsupportedError("Telphin's API has no do-not-disturb setting for extensions")
+
+    async def async_page(
+        self,
+        *,
+        group: str | None = None,
+        extensions: list[str] | None = None,
+        source: str | None = None,
+        message: str | None = None,
+        prompt: str | None = None,
+    ) -> str | None:
+        """Not possible: no paging was found in Telphin's API."""
+        raise PbxUnsupportedError("Telphin's API has no paging")
+
+    async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
+        """Not possible: no wake-up alarms were found in Telphin's API."""
+        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
+
+    async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
+        """Not possible: no wake-up alarms were found in Telphin's API."""
+        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
+
+    async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
+        """Not possible: no wake-up alarms were found in Telphin's API."""
+        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
+
+    async def async_queue_agent(
+        self, queue: str, extension: str, action: AgentAction, reason: str | None = None
+    ) -> None:
+        """Not supported: this client does not manage Telphin queue agents."""
+        raise PbxUnsupportedError("queue agents are not supported for Telphin")
+
+    # Push subscriptions --------------------------------------------------------------
+
+    async def async_set_push_url(self, url: str | None) -> None:
+        """Subscribe every phone extension's call events to `url`; `None` removes them.
+
+        Subscriptions already pointing at `url` are reused and only missing ones are created,
+        so restarts and reloads never duplicate them.
+        """
+        if url is None or (self._push_url is not None and self._push_url != url):
+            await self._unsubscribe_all()
+        self._push_url = url
+        if url is None:
+            return
+        if not self._extensions_loaded:
+            await self._fetch_extensions()
+        await self._subscribe([ext.vendor_id for ext in self._extensions.values()])
+
+    async def _subscribe_new(self) -> None:
+        """Subscribe extensions that appeared (or failed) since the last registration.
+
+        Best effort: a failure is retried with the next snapshot.
+        """
+        fresh = [
+            ext.vendor_id
+            for ext in self._extensions.values()
+            if len(self._subscriptions.get(ext.vendor_id, {})) < len(PUSH_EVENT_TYPES)
+        ]
+        if not fresh:
+            return
+        try:
+            await self._subscribe(fresh)
+        except PbxError as err:
+            _LOGGER.debug("Could not subscribe new Telphin extensions yet: %s", err)
+
+    async def _subscribe(self, ext_ids: list[str]) -> None:
+        semaphore = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
+
+        async def one(ext_id: str) -> None:
+            async with semaphore:
+                await self._subscribe_extension(ext_id)
+
+        results = await asyncio.gather(*(one(ext_id) for ext_id in ext_ids), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    def _ours(self, item: Mapping[str, Any], url: str) -> tuple[str, str] | None:
+        """(event type, id) of a subscription this client made for `url`, else `None`."""
+        kind = (as_str(item.get("event_type")) or "").lower()
+        sub_id = as_str(item.get("id"))
+        if as_str(item.get("url")) != url or kind not in PUSH_EVENT_TYPES or sub_id is None:
+            return None
+        return kind, sub_id
+
+    async def _subscribe_extension(self, ext_id: str) -> None:
+        url = self._push_url
+        assert url is not None
+        path = f"/extension/{quote(ext_id, safe='')}/event/"
+        have: dict[str, str] = {}
+        extra: list[str] = []
+        for item in as_list(await self._api("GET", path)):
+            ours = self._ours(as_mapping(item), url)
+            if ours is None:
+                continue
+            kind, sub_id = ours
+            if kind in have:
+                extra.append(sub_id)
+            else:
+                have[kind] = sub_id
+        self._subscriptions[ext_id] = have
+        for sub_id in extra:
+            _LOGGER.debug("Removing a duplicate Telphin event subscription of extension %s", ext_id)
+            await self._delete_subscription(ext_id, sub_id)
+        for kind in PUSH_EVENT_TYPES:
+            if kind in have:
+                continue
+            reply = as_mapping(
+                await self._api(
+                    "POST",
+                    path,
+                    json_body={"url": url, "method": PUSH_METHOD, "event_type": kind},
+                )
+            )
+            new_id = as_str(reply.get("id"))
+            if new_id is None:
+                raise PbxConnectionError("Telphin did not tell the id of a new event subscription")
+            have[kind] = new_id
+
+    async def _delete_subscription(self, ext_id: str, sub_id: str) -> None:
+        try:
+            await self._api(
+                "DELETE", f"/extension/{quote(ext_id, safe='')}/event/{quote(sub_id, safe='')}"
+            )
+        except PbxCommandError as err:
+            if err.code != "404":
+                raise
+
+    async def _unsubscribe_all(self) -> None:
+        """Delete the subscriptions made for the current push URL."""
+        url = self._push_url
+        if url is None:
+            return
+        targets: list[tuple[str, str]] = []
+        if self._subscriptions:
+            for ext_id, subs in self._subscriptions.items():
+                targets.extend((ext_id, sub_id) for sub_id in subs.values())
+        else:
+            if not self._extensions_loaded:
+                await self._fetch_extensions()
+            for ext in self._extensions.values():
+                path = f"/extension/{quote(ext.vendor_id, safe='')}/event/"
+                for item in as_list(await self._api("GET", path)):
+                    ours = self._ours(as_mapping(item), url)
+                    if ours is not None:
+                        targets.append((ext.vendor_id, ours[1]))
+        for ext_id, sub_id in targets:
+            await self._delete_subscription(ext_id, sub_id)
+            subs = self._subscriptions.get(ext_id, {})
+            for kind in [kind for kind, value in subs.items() if value == sub_id]:
+                del subs[kind]
+        self._subscriptions.clear()
+
+    # Pushed events -------------------------------------------------------------------
+
+    def parse_push(self, method: str, headers: Mapping[str, str], body: bytes) -> list[PbxEvent]:
+        """Turn one event Telphin pushed (form-encoded) into call events."""
+        fields = self._push_fields(method, headers, body)
+        if fields is None:
+            return []
+        kind = (fields.get("eventtype") or "").strip().lower()
+        if kind not in PUSH_EVENT_TYPES:
+            _LOGGER.debug("Telphin push of type %r ignored", kind[:40])
+            return []
+        call_id = as_str(fields.get("callid")) or as_str(fields.get("callapiid"))
+        if call_id is None or len(call_id) > _MAX_TEXT:
+            _LOGGER.debug("Telphin push without a usable CallID dropped")
+            return []
+        flow = (fields.get("callflow") or "").strip().lower()
+        if flow not in ("in", "out"):
+            flow = {"dial-in": "in", "dial-out": "out"}.get(kind, "")
+        extension = self._push_extension(fields, flow)
+        if extension is None:
+            _LOGGER.debug("Telphin push without a usable extension dropped")
+            return []
+        return self._push_event(kind, call_id, extension, flow, fields)
+
+    @staticmethod
+    def _push_fields(method: str, headers: Mapping[str, str], body: bytes) -> dict[str, str] | None:
+        """The event's fields by lower-case name, from the body or (GET) the headers."""
+        if len(body) > MAX_PUSH_BYTES:
+            _LOGGER.debug("Telphin push of %d bytes dropped", len(body))
+            return None
+        try:
+            text = body.decode("utf-8").strip()
+            pairs: list[tuple[str, Any]]
+            if text.startswith("{"):
+                # Assumed: tolerate a JSON object although the document says form-encoded.
+                pairs = list(as_mapping(json.loads(text)).items())
+            else:
+                pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PUSH_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            _LOGGER.debug("Telphin push that is not form-encoded dropped")
+            return None
+        fields = {str(key).lower(): value for key, value in pairs if isinstance(value, str)}
+        fields.update(
+            {str(key).lower(): str(value) for key, value in pairs if isinstance(value, int | float)}
+        )
+        if method.upper() == "GET" and "eventtype" not in fields:
+            # "If the request method is GET, the data will be in the request header".
+            fields = {str(key).lower(): str(value) for key, value in headers.items()}
+        return fields
+
+    def _push_extension(self, fields: Mapping[str, str], flow: str) -> str | None:
+        """The extension an event is about: the called one on `in`, the caller on `out`."""
+        sides = {"in": ("called",), "out": ("caller",)}.get(flow, ("called", "caller"))
+        for side in sides:
+            ext_id = as_str(fields.get(f"{side}extensionid"))
+            if ext_id is not None and ext_id in self._numbers_by_id:
+                return self._numbers_by_id[ext_id]
+            number = extension_number(fields.get(f"{side}extension"))
+            if number is not None:
+                return number
+        return None
+
+    def _push_event(
+        self, kind: str, call_id: str, extension: str, flow: str, fields: Mapping[str, str]
+    ) -> list[PbxEvent]:
+        has_caller = bool(
+            as_str(fields.get("callerextension")) or as_str(fields.get("callerextensionid"))
+        )
+        has_called = bool(
+            as_str(fields.get("calledextension")) or as_str(fields.get("calledextensionid"))
+        )
+        direction: CallDirection | None = None
+        if has_caller and has_called:
+            direction = CallDirection.INTERNAL
+        elif has_caller or (not has_called and flow == "out"):
+            direction = CallDirection.OUTBOUND
+        else:
+            direction = CallDirection.INBOUND
+        caller_name = as_str(fields.get("calleridname"))
+        base = CallEvent(
+            event_type=CallEventType.INCOMING,
+            extension=extension,
+            call_id=call_id,
+            caller_number=short_number(fields.get("calleridnum")),
+            caller_name=caller_name[:_MAX_TEXT] if caller_name else None,
+            callee_number=short_number(fields.get("callednumber"))
+            or extension_number(fields.get("calledextension"))
+            or short_number(fields.get("calleddid")),
+            direction=direction,
+            trunk=short_number(fields.get("calleddid")),
+        )
+        micros = as_int(fields.get("eventtime"))
+        at = micros / 1_000_000 if micros is not None and micros > 0 else time.time()
+        key = (call_id, extension)
+        leg = self._push_legs.get(key)
+        if kind in ("dial-in", "dial-out"):
+            if leg is not None and not leg.ended:
+                return []
+            outgoing = kind == "dial-out"
+            self._remember(key, _PushLeg(outgoing=outgoing))
+            event_type = CallEventType.OUTGOING if outgoing else CallEventType.INCOMING
+            return [replace(base, event_type=event_type)]
+        if kind == "answer":
+            if leg is None or leg.ended:
+                leg = self._remember(key, _PushLeg(outgoing=flow == "out"))
+            if leg.answered_at is not None:
+                return []
+            leg.answered_at = at
+            return [replace(base, event_type=CallEventType.ANSWERED)]
+        if leg is not None and leg.ended:
+            return []
+        known = leg is not None
+        if leg is None:
+            leg = self._remember(key, _PushLeg(outgoing=flow == "out"))
+        leg.ended = True
+        talk = as_int(fields.get("bridgedduration"))
+        if talk is None:
+            talk = as_int(fields.get("duration"))
+        status = (as_str(fields.get("callstatus")) or "").upper()
+        answered = (
+            leg.answered_at is not None
+            or as_bool(fields.get("bridged")) is True
+            or (status == "ANSWER" and (not known or (talk or 0) > 0))
+        )
+        if not answered and not leg.outgoing:
+            return [replace(base, event_type=CallEventType.MISSED)]
+        duration = 0
+        if answered and talk is not None:
+            duration = max(0, round(talk / 1_000_000))
+        elif answered and leg.answered_at is not None:
+            duration = max(0, round(at - leg.answered_at))
+        return [replace(base, event_type=CallEventType.ENDED, duration=duration)]
+
+    def _remember(self, key: tuple[str, str], leg: _PushLeg) -> _PushLeg:
+        self._push_legs[key] = leg
+        self._push_legs.move_to_end(key)
+        while len(self._push_legs) > PUSH_LEG_MEMORY:
+            self._push_legs.popitem(last=False)
+        return leg
+
+    # Polled events -------------------------------------------------------------------
+
+    async def async_events(self) -> AsyncIterator[PbxEvent]:
+        """Call events from polling the current calls (when no push URL can be used)."""
+        tracker = CallTracker()
+        connected: bool | None = None
+        failures = 0
+        calls: dict[str, Call] = {}
+        states: dict[str, ExtensionState] = {}
+        interval = float(self.calls_poll_interval or 5.0)
+        while True:
+            try:
+                if not self._extensions_loaded:
+                    await self._fetch_extensions()
+                current = self._build_calls(await self._fetch_call_items())
+            except PbxError as err:
+                failures += 1
+                _LOGGER.debug("Polling Telphin current calls failed: %s", err)
+                if connected is not False:
+                    connected = False
+                    yield ChannelChange(False)
+                delay = min(BACKOFF_MAX, interval * 2**failures)
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                continue
+            failures = 0
+            if not connected:
+                connected = True
+                yield ChannelChange(True)
+            for call_id in calls.keys() - current.keys():
+                yield CallsChange(call_id, None)
+            for call_id, call in current.items():
+                old = calls.get(call_id)
+                if old is None or replace(old, duration=None) != replace(call, duration=None):
+                    yield CallsChange(call_id, call)
+            calls = current
+            new_states = self._states(current)
+            for number, state in new_states.items():
+                if states.get(number, ExtensionState.IDLE) != state:
+                    yield ExtensionChange(number, state=state)
+            states = new_states
+            for event in tracker.update(current):
+                yield event
+            await asyncio.sleep(interval)

@@ -1,0 +1,95 @@
+"""Every vendor through the real config flow, against its simulator: entry, devices, entities."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from simulator import MirtaServer, PbxModel, VoipsunServer, YeastarServer
+from simulator.server import SimServer
+
+from ..conftest import (
+    MIRTA_KEY,
+    MIRTA_TENANT,
+    VOIPSUN_PASSWORD,
+    VOIPSUN_USER,
+    YEASTAR_CLIENT_ID,
+    YEASTAR_CLIENT_SECRET,
+    mirta_data,
+    telphin_data,
+    telphin_server,
+    voipsun_data,
+    yeastar_data,
+)
+
+SERVERS: dict[str, Callable[[PbxModel], SimServer]] = {
+    "yeastar": lambda model: YeastarServer(
+        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
+    ),
+    "mirta": lambda model: MirtaServer(model, api_key=MIRTA_KEY, tenant=MIRTA_TENANT),
+    "voipsun": lambda model: VoipsunServer(
+        model, username=VOIPSUN_USER, password=VOIPSUN_PASSWORD, agent_pin=None
+    ),
+    "telphin": telphin_server,
+}
+DATA: dict[str, Callable[[Any], dict[str, object]]] = {
+    "yeastar": yeastar_data,
+    "mirta": mirta_data,
+    "voipsun": voipsun_data,
+    "telphin": telphin_data,
+}
+
+
+@pytest.fixture(params=list(SERVERS))
+async def vendor_entry(
+    request: pytest.FixtureRequest, hass: HomeAssistant, model: PbxModel
+) -> AsyncIterator[tuple[str, Any, Any]]:
+    """Add the vendor's simulated PBX through the config flow, as a user would."""
+    vendor = request.param
+    async with SERVERS[vendor](model) as server:
+        data = DATA[vendor](server)
+        result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"vendor": data.pop("vendor")}
+        )
+        assert result["step_id"] == vendor
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result
+        await hass.async_block_till_done()
+        yield vendor, server, result["result"]
+        await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+async def test_vendor_entities(
+    hass: HomeAssistant,
+    vendor_entry: tuple[str, Any, Any],
+    model: PbxModel,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    vendor, _server, entry = vendor_entry
+    assert entry.state is ConfigEntryState.LOADED
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert sorted(
+        (e.unique_id.removeprefix(f"{entry.unique_id}-"), e.translation_key) for e in entities
+    ) == snapshot(name=f"{vendor}-entities")
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    extensions = [d for d in devices if d.model == "Extension"]
+    assert len(extensions) == len(model.extensions)
+    reception = entity_registry.async_get_entity_id(
+        "sensor", "pbx", f"{entry.unique_id}-ext-101-status"
+    )
+    assert hass.states.get(reception).state == "idle"
+
+    model.inbound_call("5550100", "101", caller_name="Alice")
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(reception).state == "ringing"
