@@ -12,7 +12,7 @@ from .const import DOMAIN
 from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData, subjects_of
 from .entity import device_identifier, device_info
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
@@ -30,6 +30,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     )
     entry.async_on_unload(coordinator.async_add_listener(_stale_device_remover(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_start_event_stream()
     return True
 
 

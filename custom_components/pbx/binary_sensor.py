@@ -11,6 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -41,6 +42,21 @@ BINARY_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
 )
 
 
+EVENT_CHANNEL_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
+    PbxBinarySensorDescription(
+        key="events",
+        translation_key="events",
+        subject=Subject.PBX,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda _: None,
+        exists_fn=lambda capabilities: bool(
+            {Capability.EVENT_STREAM, Capability.WEBHOOK_EVENTS} & capabilities
+        ),
+    ),
+)
+
+
 class PbxBinarySensor(PbxEntity, BinarySensorEntity):
     """A binary sensor showing one flag of a subject."""
 
@@ -53,6 +69,20 @@ class PbxBinarySensor(PbxEntity, BinarySensorEntity):
         return None if subject is None else self.entity_description.value_fn(subject)
 
 
+class PbxEventChannelSensor(PbxBinarySensor):
+    """Whether the live event channel from the PBX is up."""
+
+    @property
+    def available(self) -> bool:
+        """Known whether or not the PBX answers polls."""
+        return True
+
+    @property
+    def is_on(self) -> bool | None:
+        """On while events arrive."""
+        return self.coordinator.events_connected
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PbxConfigEntry,
@@ -60,3 +90,6 @@ async def async_setup_entry(
 ) -> None:
     """Add binary sensors for every subject, now and as the PBX gains subjects."""
     async_add_described_entities(entry, async_add_entities, BINARY_SENSORS, PbxBinarySensor)
+    async_add_described_entities(
+        entry, async_add_entities, EVENT_CHANNEL_SENSORS, PbxEventChannelSensor
+    )

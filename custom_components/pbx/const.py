@@ -10,6 +10,9 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_VENDOR: Final = "vendor"
 
+EVENT_CALL: Final = "pbx_call"
+EVENT_INBOUND_CALL: Final = "pbx_inbound_call"
+
 MANUFACTURERS: Final = {
     "yeastar": "Yeastar",
     "synway": "Synway",

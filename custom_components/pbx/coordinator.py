@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,8 +15,24 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import PbxAuthError, PbxClient, PbxError
-from .api.models import PbxInfo, Snapshot
-from .const import DOMAIN, LOGGER
+from .api.models import (
+    AgentChange,
+    CallEvent,
+    CallsChange,
+    Capability,
+    ChannelChange,
+    ExtensionChange,
+    InboundCallRequest,
+    PbxEvent,
+    PbxInfo,
+    QueueAgent,
+    QueueChange,
+    Snapshot,
+    TrunkChange,
+)
+from .const import DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
+
+type CallListener = Callable[[dict[str, Any]], None]
 
 
 class Subject(StrEnum):
@@ -96,8 +112,16 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         )
         self.client = client
         self._subject_listeners: dict[SubjectKey, list[CALLBACK_TYPE]] = {}
-        self._published: Mapping[SubjectKey, Any] = {}
+        self._published: dict[SubjectKey, Any] = {}
         self._published_success = True
+        self._call_listeners: dict[str, list[CallListener]] = {}
+        self.events_connected: bool | None = None
+        """Whether the live event channel is up; `None` when the PBX has none."""
+
+    @property
+    def has_live_events(self) -> bool:
+        """Whether this PBX gives call events (pushed, or polled fast)."""
+        return bool({Capability.EVENT_STREAM, Capability.WEBHOOK_EVENTS} & self.client.capabilities)
 
     @property
     def info(self) -> PbxInfo:
@@ -156,6 +180,145 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             for update_callback in list(self._subject_listeners.get(key, ())):
                 update_callback()
 
+    # Live events -------------------------------------------------------------------------
+
+    @callback
+    def async_start_event_stream(self) -> None:
+        """Consume the client's event stream for as long as the entry is loaded."""
+        if Capability.EVENT_STREAM not in self.client.capabilities:
+            return
+        self.events_connected = False
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_consume_events(), f"{DOMAIN} events {self.config_entry.title}"
+        )
+
+    async def _async_consume_events(self) -> None:
+        events = self.client.async_events()
+        try:
+            async for event in events:
+                self.async_apply_event(event)
+        finally:
+            if isinstance(events, AsyncGenerator):
+                await events.aclose()
+
+    @callback
+    def async_add_call_listener(self, extension: str, listener: CallListener) -> CALLBACK_TYPE:
+        """Call `listener` with the event data of each call event of `extension`."""
+        listeners = self._call_listeners.setdefault(extension, [])
+        listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            listeners.remove(listener)
+            if not listeners:
+                del self._call_listeners[extension]
+
+        return remove
+
+    @callback
+    def async_apply_event(self, event: PbxEvent) -> None:
+        """Apply one pushed event at once: state, bus events, event entities."""
+        if isinstance(event, CallEvent):
+            self._fire_call(event)
+            return
+        if isinstance(event, InboundCallRequest):
+            self.hass.bus.async_fire(
+                EVENT_INBOUND_CALL,
+                {
+                    "entry_id": self.config_entry.entry_id,
+                    "call_id": event.call_id,
+                    "caller_number": event.caller_number,
+                    "callee_number": event.callee_number,
+                    "trunk": event.trunk,
+                },
+            )
+            return
+        if isinstance(event, ChannelChange):
+            self.events_connected = event.connected
+            self._notify([PBX_KEY])
+            if event.connected:
+                # Events may have been missed while the channel was down: read everything again.
+                self.config_entry.async_create_background_task(
+                    self.hass, self.async_request_refresh(), f"{DOMAIN} resync"
+                )
+            return
+        updated = self._updated(self.data, event)
+        if updated is not None:
+            snapshot, keys = updated
+            self.data = snapshot
+            self._notify(keys)
+
+    @staticmethod
+    def _updated(snapshot: Snapshot, event: PbxEvent) -> tuple[Snapshot, list[SubjectKey]] | None:
+        """The snapshot after `event`, and the subjects it changed (None: nothing changed)."""
+        if isinstance(event, ExtensionChange):
+            old_ext = snapshot.extensions.get(event.number)
+            if old_ext is None:
+                return None
+            changes = {
+                name: value
+                for name in ("state", "registered", "dnd")
+                if (value := getattr(event, name)) is not None
+            }
+            new_ext = replace(old_ext, **changes)
+            if new_ext == old_ext:
+                return None
+            extensions = {**snapshot.extensions, event.number: new_ext}
+            return replace(snapshot, extensions=extensions), [(Subject.EXTENSION, event.number)]
+        if isinstance(event, TrunkChange):
+            old_trunk = snapshot.trunks.get(event.name)
+            if old_trunk is None or old_trunk.state == event.state:
+                return None
+            trunks = {**snapshot.trunks, event.name: replace(old_trunk, state=event.state)}
+            return replace(snapshot, trunks=trunks), [(Subject.TRUNK, event.name)]
+        if isinstance(event, QueueChange | AgentChange):
+            queue = snapshot.queues.get(event.queue)
+            if queue is None:
+                return None
+            if isinstance(event, QueueChange):
+                new_queue = replace(queue, waiting=event.waiting)
+            else:
+                new_queue = replace(queue, agents=tuple(_agent_after(queue.agents, event)))
+            if new_queue == queue:
+                return None
+            queues = {**snapshot.queues, event.queue: new_queue}
+            return replace(snapshot, queues=queues), [(Subject.QUEUE, event.queue)]
+        if isinstance(event, CallsChange):
+            calls = dict(snapshot.calls)
+            if event.call is None:
+                if calls.pop(event.call_id, None) is None:
+                    return None
+            else:
+                calls[event.call_id] = event.call
+            return replace(snapshot, calls=calls), [PBX_KEY]
+        return None
+
+    @callback
+    def _notify(self, keys: Iterable[SubjectKey]) -> None:
+        """Tell the listeners of `keys` that their subject changed outside a refresh."""
+        for key in keys:
+            self._published[key] = self.subject(key)
+            for update_callback in list(self._subject_listeners.get(key, ())):
+                update_callback()
+
+    @callback
+    def _fire_call(self, event: CallEvent) -> None:
+        data: dict[str, Any] = {
+            "entry_id": self.config_entry.entry_id,
+            "extension": event.extension,
+            "event_type": event.event_type.value,
+            "call_id": event.call_id,
+            "caller_number": event.caller_number,
+            "caller_name": event.caller_name,
+            "callee_number": event.callee_number,
+            "direction": event.direction.value if event.direction else None,
+            "trunk": event.trunk,
+            "duration": event.duration,
+        }
+        self.hass.bus.async_fire(EVENT_CALL, data)
+        for listener in list(self._call_listeners.get(event.extension, ())):
+            listener(data)
+
     def subject(self, key: SubjectKey) -> Any:
         """The current object of a subject, or `None` when the PBX no longer has it."""
         kind, ident = key
@@ -166,3 +329,18 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if kind == Subject.QUEUE:
             return self.data.queues.get(ident)
         return self.data
+
+
+def _agent_after(agents: tuple[QueueAgent, ...], event: AgentChange) -> list[QueueAgent]:
+    """The agents of a queue after an agent change (an unknown agent is added)."""
+    changes = {
+        name: value
+        for name in ("logged_in", "paused", "pause_reason")
+        if (value := getattr(event, name)) is not None
+    }
+    result = [
+        replace(agent, **changes) if agent.number == event.agent else agent for agent in agents
+    ]
+    if not any(agent.number == event.agent for agent in agents):
+        result.append(replace(QueueAgent(event.agent), **changes))
+    return result

@@ -213,7 +213,16 @@ async def wait_polls(server: VoipsunServer, count: int = 2, timeout: float = 5.0
 
 def test_fields_and_capabilities(session: aiohttp.ClientSession) -> None:
     fields = {f.key: f for f in VoipsunClient.fields}
-    assert list(fields) == ["host", "port", "ssl", "verify_ssl", "username", "password"]
+    assert list(fields) == [
+        "host",
+        "port",
+        "ssl",
+        "verify_ssl",
+        "username",
+        "password",
+        "agent_pin",
+    ]
+    assert fields["agent_pin"].optional and not fields["agent_pin"].credential
     assert fields["port"].default == 80
     assert fields["ssl"].default is False
     assert fields["username"].credential and fields["password"].credential
