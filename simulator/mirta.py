@@ -90,7 +90,7 @@ DIAL_QUEUED = "Originate successfully queued"
 JSON_TYPE = "application/json"
 PLAIN_TYPE = "text/html"
 
-CHANNEL_STATES = {"ALERT": ("5", "Ringing"), "RING": ("4", "Ring")}
+CHANNEL_STATES = {"ALERTING": ("5", "Ringing"), "RINGBACK": ("4", "Ring")}
 """Asterisk channel state (code, description) of a leg status; anything else is Up."""
 
 FLOW_RECORD = ("500[on]-flow", "NOT_INUSE")
@@ -291,7 +291,7 @@ class MirtaServer(SimServer):
             for leg in call.legs
             if leg.kind == "extension" and leg.number == number
         ]
-        if "ALERT" in statuses and len(statuses) > 1:
+        if "ALERTING" in statuses and len(statuses) > 1:
             return "RINGINUSE"
         state = self.model.extension_state(number)
         return {

@@ -9,7 +9,7 @@ Vocabulary (vendor-neutral, vendor surfaces map it):
 
 - Extension call state (:data:`EXTENSION_STATES`): ``idle``, ``ringing`` (its phone alerts),
   ``calling`` (it hears ringback), ``in_call``, ``on_hold``. Registration is separate.
-- Leg status (:data:`LEG_STATUSES`): ``ALERT`` (that party's phone is ringing), ``RING`` (that party
+- Leg status (:data:`LEG_STATUSES`): ``ALERTING`` (that party's phone is ringing), ``RINGBACK`` (that party
   hears ringback / waits), ``ANSWERED`` (talking), ``HOLD`` (put on hold).
 - Call state: ``ringing``, ``answered``, ``held``.
 - CDR disposition: ``ANSWERED``, ``NO ANSWER``, ``BUSY``, ``FAILED``.
@@ -35,7 +35,7 @@ PRESENCE_STATUSES = ("available", "away", "business_trip", "do_not_disturb", "lu
 TRUNK_STATES = ("idle", "busy", "unmonitored", "registering", "failed", "unreachable", "disabled")
 USABLE_TRUNK_STATES = frozenset({"idle", "busy", "unmonitored"})
 EXTENSION_STATES = ("idle", "ringing", "calling", "in_call", "on_hold")
-LEG_STATUSES = ("ALERT", "RING", "ANSWERED", "HOLD")
+LEG_STATUSES = ("ALERTING", "RINGBACK", "ANSWERED", "HOLD")
 CALL_STATES = ("ringing", "answered", "held")
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -454,9 +454,9 @@ class PbxModel:
             leg = call.leg_of(number)
             if leg is None:
                 continue
-            if leg.status == "ALERT":
+            if leg.status == "ALERTING":
                 state = "ringing"
-            elif leg.status == "RING":
+            elif leg.status == "RINGBACK":
                 state = "calling"
             elif leg.status == "HOLD" or call.state == "held":
                 state = "on_hold"
@@ -572,7 +572,7 @@ class PbxModel:
     def dial(self, caller: str, callee: str, auto_answer: bool = False) -> SimCall:
         """Start a call from extension ``caller`` to ``callee`` (click-to-call).
 
-        Without ``auto_answer`` the caller's phone rings first (its leg is ``ALERT``,
+        Without ``auto_answer`` the caller's phone rings first (its leg is ``ALERTING``,
         ``originating``); answering it (:meth:`answer`) reaches the callee. With ``auto_answer`` the
         callee is reached at once. An extension callee makes an internal call, a queue number queues
         the call, a paging group number pages its members (auto-answered), anything else goes out
@@ -594,7 +594,9 @@ class PbxModel:
             started=self.clock(),
             originating=not auto_answer,
         )
-        call.legs.append(self._leg("extension", caller, "ALERT" if not auto_answer else "RING"))
+        call.legs.append(
+            self._leg("extension", caller, "ALERTING" if not auto_answer else "RINGBACK")
+        )
         self.calls[call.call_id] = call
         self._notify("call", action="new", call=call.snapshot())
         if not ext.registered:
@@ -635,7 +637,7 @@ class PbxModel:
             started=self.clock(),
             awaiting_accept=line.inbound_control,
         )
-        status = "ALERT" if line.inbound_control else "RING"
+        status = "RINGBACK"  # the caller waits, whether or not the PBX asks first
         call.legs.append(self._leg("inbound", from_number, status, line.name))
         self.calls[call.call_id] = call
         self._notify("call", action="new", call=call.snapshot())
@@ -653,7 +655,7 @@ class PbxModel:
         if not call.awaiting_accept:
             raise InvalidError(f"call {call_id} is not waiting for accept")
         call.awaiting_accept = False
-        call.legs[0].status = "RING"
+        call.legs[0].status = "RINGBACK"
         self._route(call, call.callee)
         self._refresh_states(call.extensions())
         return call
@@ -666,7 +668,7 @@ class PbxModel:
         self._end(call, "BUSY")
 
     def answer(self, call_id: str, ext: str | None = None) -> SimCall:
-        """Answer a ringing leg: extension ``ext``'s, or the first ``ALERT`` leg.
+        """Answer a ringing leg: extension ``ext``'s, or the first ``ALERTING`` leg.
 
         The caller answering a click-to-call reaches the callee; anybody else answering connects
         the call (other ringing agents stop ringing, the call leaves its queue).
@@ -678,7 +680,7 @@ class PbxModel:
             (
                 leg
                 for leg in call.legs
-                if leg.status == "ALERT"
+                if leg.status == "ALERTING"
                 and (ext is None or (leg.kind, leg.number) == ("extension", ext))
             ),
             None,
@@ -687,12 +689,12 @@ class PbxModel:
             raise InvalidError(f"nothing rings for {ext or 'anyone'} in call {call_id}")
         if call.originating and leg is call.legs[0]:
             call.originating = False
-            leg.status = "RING"
+            leg.status = "RINGBACK"
             self._route(call, call.callee)
             self._refresh_states(call.extensions())
             return call
         before = call.extensions()
-        call.legs = [x for x in call.legs if x is leg or x.status != "ALERT"]
+        call.legs = [x for x in call.legs if x is leg or x.status != "ALERTING"]
         for other in call.legs:
             other.status = "ANSWERED"
         call.state = "answered"
@@ -745,12 +747,12 @@ class PbxModel:
             affected.append(call.call_id)
             leg = call.leg_of(number)
             assert leg is not None
-            ringing = [x for x in call.legs if x.status == "ALERT" and x.kind == "extension"]
-            if leg.status == "ALERT" and len(ringing) > 1:
+            ringing = [x for x in call.legs if x.status == "ALERTING" and x.kind == "extension"]
+            if leg.status == "ALERTING" and len(ringing) > 1:
                 call.legs.remove(leg)
                 self._notify("call", action="updated", call=call.snapshot())
                 self._refresh_states([number])
-            elif leg.status == "ALERT" and call.answered is None and not call.originating:
+            elif leg.status == "ALERTING" and call.answered is None and not call.originating:
                 self._end(call, "BUSY")
             else:
                 self._end(call)
@@ -762,12 +764,12 @@ class PbxModel:
         if found is None:
             raise NotFoundError(f"channel {channel_id} not found")
         call, leg = found
-        ringing = [x for x in call.legs if x.status == "ALERT" and x.kind == "extension"]
-        if leg.status == "ALERT" and leg.kind == "extension" and len(ringing) > 1:
+        ringing = [x for x in call.legs if x.status == "ALERTING" and x.kind == "extension"]
+        if leg.status == "ALERTING" and leg.kind == "extension" and len(ringing) > 1:
             call.legs.remove(leg)
             self._notify("call", action="updated", call=call.snapshot())
             self._refresh_states([leg.number])
-        elif leg.status == "ALERT" and call.answered is None and leg is not call.legs[0]:
+        elif leg.status == "ALERTING" and call.answered is None and leg is not call.legs[0]:
             self._end(call, "BUSY")
         else:
             self._end(call)
@@ -808,13 +810,13 @@ class PbxModel:
             raise InvalidError(f"number {number!r} is not a number")
         if call.awaiting_accept or call.originating:
             raise InvalidError(f"call {call.call_id} cannot be transferred now")
-        staying = [x for x in call.legs if x not in leaving and x.status != "ALERT"]
+        staying = [x for x in call.legs if x not in leaving and x.status != "ALERTING"]
         if not staying or len(call.legs) < 2:
             raise InvalidError(f"call {call.call_id} has nobody to transfer")
         before = call.extensions()
         call.legs = staying
         for leg in call.legs:
-            leg.status = "RING"
+            leg.status = "RINGBACK"
         self._leave_queue(call)
         call.callee = number
         call.state = "ringing"
@@ -989,7 +991,7 @@ class PbxModel:
         return None
 
     def _route(self, call: SimCall, dest: str) -> None:
-        """Reach ``dest`` from a call whose existing legs are connected (status RING)."""
+        """Reach ``dest`` from a call whose existing legs are connected (status RINGBACK)."""
         if dest in self.extensions:
             ext = self.extensions[dest]
             if not ext.registered:
@@ -997,7 +999,7 @@ class PbxModel:
             elif ext.dnd:
                 self._end(call, "BUSY")
             else:
-                call.legs.append(self._leg("extension", dest, "ALERT"))
+                call.legs.append(self._leg("extension", dest, "ALERTING"))
                 self._notify("call", action="updated", call=call.snapshot())
         elif dest in self.queues:
             queue = self.queues[dest]
@@ -1031,7 +1033,7 @@ class PbxModel:
                 return
             if call.trunk is None:
                 call.trunk = trunk.name
-            call.legs.append(self._leg("outbound", dest, "ALERT", trunk.name))
+            call.legs.append(self._leg("outbound", dest, "ALERTING", trunk.name))
             self._trunk_in_use(trunk)
             self._notify("call", action="updated", call=call.snapshot())
 
@@ -1051,7 +1053,7 @@ class PbxModel:
             if not rung:
                 continue
             for number in rung:
-                call.legs.append(self._leg("extension", number, "ALERT"))
+                call.legs.append(self._leg("extension", number, "ALERTING"))
             self._notify("call", action="updated", call=call.snapshot())
             self._refresh_states(rung)
 

@@ -168,7 +168,7 @@ class TrafficGenerator:
             call = self.model.calls.get(call_id)
             if call is None:
                 return
-            ringing = [leg for leg in call.legs if leg.status == "ALERT"]
+            ringing = [leg for leg in call.legs if leg.status == "ALERTING"]
             if ringing:
                 pick = self._rng.choice(ringing)
                 self.model.answer(call_id, pick.number if pick.kind == "extension" else None)

@@ -271,7 +271,7 @@ class VoipsunServer(SimServer):
     def _channel_status(leg: SimLeg) -> str:
         if leg.status in ("ANSWERED", "HOLD"):
             return "Up"
-        if leg.status == "ALERT" and leg.kind != "inbound":
+        if leg.status == "ALERTING" and leg.kind != "inbound":
             return "Ringing"
         return "Ring"
 

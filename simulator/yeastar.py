@@ -20,7 +20,9 @@ Where the documents are silent, the assumptions are marked ``ASSUMED`` in commen
   disabled, forbidden IP or missing user agent); it closes with code 1008 when its token expires
   or is revoked and with code 1000 after ``ws_idle_timeout`` seconds of silence;
 - event 30029 ``status`` is ``Login``, ``Logout``, ``Paused`` or ``Unpaused``;
-- event 30011 for an ended call lists every member with ``member_status`` ``BYE``.
+- event 30011 for an ended call lists every member with ``member_status`` ``BYE``;
+- ``paging/list`` has the shape of Yeastar's public "Query Paging List" page, with an empty
+  ``broadcast`` list.
 """
 
 from __future__ import annotations
@@ -257,6 +259,7 @@ class YeastarServer(SimServer):
             "queue/agent_login": ("GET", self._agent_login, True),
             "queue/agent_logout": ("GET", self._agent_logout, True),
             "queue/call_status": ("GET", self._queue_call_status, True),
+            "paging/list": ("GET", self._paging_list, True),
             "call/query": ("GET", self._call_query, True),
             "call/dial": ("POST", self._call_dial, True),
             "call/hangup": ("POST", self._call_hangup, True),
@@ -640,6 +643,31 @@ class YeastarServer(SimServer):
             )
         return _ok(data=data)
 
+    def _paging_list(self, request: web.Request, args: Json) -> Json:
+        # Shape from Yeastar's public "Query Paging List" page (not in the seed document):
+        # data[] of {id, number, name, type, member_list[], broadcast[]}, members being
+        # {type, name, number, id}. ASSUMED: the simulated groups have no separate broadcasters.
+        groups = list(self.model.paging_groups.values())
+        data = []
+        for group in _page(groups, args):
+            members = [
+                self.model.extensions[n] for n in group.members if n in self.model.extensions
+            ]
+            data.append(
+                {
+                    "id": group.id,
+                    "number": group.number,
+                    "name": group.name,
+                    "type": "1_way_paging",
+                    "member_list": [
+                        {"type": "extension", "name": e.name, "number": e.number, "id": e.id}
+                        for e in members
+                    ],
+                    "broadcast": [],
+                }
+            )
+        return _ok(total_number=len(groups), data=data)
+
     # ----------------------------------------------------------------- calls
 
     def _call_query(self, request: web.Request, args: Json) -> Json:
@@ -960,12 +988,17 @@ def render_extension(ext: SimExtension) -> Json:
     }
 
 
+MEMBER_STATUS = {"ALERTING": "RING", "RINGBACK": "ALERT", "ANSWERED": "ANSWERED", "HOLD": "HOLD"}
+"""Model leg status -> ``member_status``: ``RING`` is a phone ringing, ``ALERT`` a caller hearing
+ringback (the 30011 page of the Yeastar documentation)."""
+
+
 def render_call(call: SimCall, *, ended: bool = False) -> Json:
     """Render a call as ``{call_id, members}`` (``call/query`` items, events 30011 and 30016)."""
     members: list[Json] = []
     path = call.queue or call.paging or ""  # ASSUMED meaning of call_path
     for leg in call.legs:
-        status = "BYE" if ended else leg.status
+        status = "BYE" if ended else MEMBER_STATUS[leg.status]
         if leg.kind == "extension":
             members.append(
                 {

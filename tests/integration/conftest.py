@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import Callable, Generator
 
 from homeassistant.core import HomeAssistant
 import pytest
@@ -32,9 +33,31 @@ def yeastar_entry(hass: HomeAssistant, yeastar: YeastarServer) -> MockConfigEntr
     return entry
 
 
+LIVE_EVENTS = "binary_sensor.demo_hotel_pbx_live_events"
+
+
+async def wait_until(
+    hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 10
+) -> None:
+    """Let Home Assistant and the simulator run until `condition` holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await hass.async_block_till_done()
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+
 @pytest.fixture
-async def loaded_entry(hass: HomeAssistant, yeastar_entry: MockConfigEntry) -> MockConfigEntry:
-    """The Yeastar entry, set up."""
+async def loaded_entry(
+    hass: HomeAssistant, yeastar_entry: MockConfigEntry, yeastar: YeastarServer
+) -> MockConfigEntry:
+    """The Yeastar entry, set up, with its event stream connected and the resync read done."""
     assert await hass.config_entries.async_setup(yeastar_entry.entry_id)
-    await hass.async_block_till_done()
+    await wait_until(
+        hass,
+        lambda: (state := hass.states.get(LIVE_EVENTS)) is not None
+        and state.state == "on"
+        and len(yeastar.requests_to("extension/list")) >= 2,
+    )
     return yeastar_entry

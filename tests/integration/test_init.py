@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from syrupy.assertion import SnapshotAssertion
 
 from simulator import PbxModel, YeastarServer
+
+from .conftest import wait_until
 
 EXT = "sensor.reception_101_status"
 
@@ -111,9 +113,24 @@ async def test_unchanged_entities_write_no_state(
     await refresh(hass, loaded_entry)
     assert written == []
     # A click-to-call rings the caller's own phone first: only it and the call count change.
+    call_events: list[str] = []
+    hass.bus.async_listen(
+        "pbx_call",
+        callback(
+            lambda event: call_events.append(
+                f"{event.data['event_type']} {event.data['extension']}"
+            )
+        ),
+    )
     model.dial("101", "102")
+    await wait_until(hass, lambda: bool(call_events))
     await refresh(hass, loaded_entry)
-    assert set(written) == {"sensor.reception_101_status", "sensor.demo_hotel_pbx_active_calls"}
+    assert call_events == ["outgoing 101"]
+    assert set(written) == {
+        "sensor.reception_101_status",
+        "sensor.demo_hotel_pbx_active_calls",
+        "event.reception_101_call",
+    }
 
 
 async def test_pbx_goes_away_and_comes_back(
@@ -137,11 +154,13 @@ async def test_pbx_goes_away_and_comes_back(
 
 
 async def test_polling_keeps_going(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel, yeastar: YeastarServer
 ) -> None:
+    reads = len(yeastar.requests_to("extension/list"))
     model.dial("101", "102", auto_answer=True)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_until(hass, lambda: len(yeastar.requests_to("extension/list")) > reads)
+    await wait_until(hass, lambda: hass.states.get(EXT).state == "calling")
     assert hass.states.get(EXT).state == "calling"
 
 

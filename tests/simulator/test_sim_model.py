@@ -123,7 +123,7 @@ def test_queue_call(model: PbxModel) -> None:
     changes = record(model)
     call = model.inbound_call("5550001", "6400", caller_name="Alice")
     assert model.queues["6400"].waiting == [call.call_id]
-    ringing = [leg.number for leg in call.legs if leg.status == "ALERT"]
+    ringing = [leg.number for leg in call.legs if leg.status == "ALERTING"]
     assert set(ringing) == {"101", "102", "109"}
     model.answer(call.call_id, "102")
     assert model.queues["6400"].waiting == []

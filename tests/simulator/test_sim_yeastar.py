@@ -230,10 +230,10 @@ async def test_call_query_dial_hangup(api: Api, model: PbxModel) -> None:
     answer = await api.get("call/query", call_id=call_id)
     members = answer["data"][0]["members"]
     assert members[0]["extension"]["number"] == "101"
-    assert members[0]["extension"]["member_status"] == "RING"
+    assert members[0]["extension"]["member_status"] == "ALERT"
     outbound = members[1]["outbound"]
     assert outbound["to"] == "5550100" and outbound["trunk_name"] == "SIP-Provider"
-    assert outbound["member_status"] == "ALERT"
+    assert outbound["member_status"] == "RING"
     assert (await api.get("call/query", type="outbound"))["data"][0]["call_id"] == call_id
     assert (await api.get("call/query", extension="101"))["data"][0]["call_id"] == call_id
     assert (await api.get("call/query", type="internal"))["data"] == []

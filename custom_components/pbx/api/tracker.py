@@ -70,11 +70,8 @@ class CallTracker:
 
     @staticmethod
     def _is_outgoing(call: Call, leg: CallLeg) -> bool:
-        if leg.state == ExtensionState.CALLING:
-            return True
-        if leg.state == ExtensionState.RINGING:
-            return False
-        return call.caller_number == leg.extension
+        # The caller's own phone rings first on a click-to-call: still its outgoing call.
+        return leg.state == ExtensionState.CALLING or call.caller_number == leg.extension
 
     @staticmethod
     def _event(
