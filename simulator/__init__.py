@@ -7,6 +7,7 @@ calls on it and :class:`Faults` injects latency, errors and dropped connections.
 from .faults import Faults
 from .mirta import MirtaServer
 from .model import PbxModel
+from .synway import SynwayServer
 from .telphin import TelphinServer
 from .traffic import TrafficGenerator
 from .voipsun import VoipsunServer
@@ -16,6 +17,7 @@ __all__ = [
     "Faults",
     "MirtaServer",
     "PbxModel",
+    "SynwayServer",
     "TelphinServer",
     "TrafficGenerator",
     "VoipsunServer",

@@ -16,14 +16,11 @@ import logging
 import signal
 import sys
 
+from . import mirta, synway, telphin, voipsun, yeastar
 from .faults import Faults
-from .mirta import MirtaServer
 from .model import PbxModel
 from .server import SimServer
-from .telphin import TelphinServer
 from .traffic import TrafficGenerator
-from .voipsun import VoipsunServer
-from .yeastar import YeastarServer
 
 
 @dataclass(frozen=True)
@@ -41,148 +38,12 @@ class Surface:
     """What a user types into the integration's config flow to add this PBX."""
 
 
-def _yeastar_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Yeastar P-Series")
-    group.add_argument("--yeastar-port", type=int, default=18088, help="0 picks a free port")
-    group.add_argument("--client-id", default="demo-client-id", help="Yeastar API client id")
-    group.add_argument(
-        "--client-secret", default="demo-client-secret", help="Yeastar API client secret"
-    )
-    group.add_argument("--yeastar-sn", default="3631A2024000017", help="Yeastar serial number")
-
-
-def _yeastar_build(
-    model: PbxModel, args: argparse.Namespace, faults: Faults
-) -> tuple[SimServer, int, str]:
-    server = YeastarServer(
-        model,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        faults=faults,
-        tls=args.tls,
-        sn=args.yeastar_sn,
-        seed=args.seed,
-    )
-    credentials = f"client_id={args.client_id} client_secret={args.client_secret} sn={server.sn}"
-    return server, args.yeastar_port, credentials
-
-
-def _yeastar_flow(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "title": "Demo Hotel PBX",
-        "vendor": "yeastar",
-        "host": server.host,
-        "port": server.port,
-        "ssl": bool(args.tls),
-        "verify_ssl": False,
-        "client_id": args.client_id,
-        "client_secret": args.client_secret,
-    }
-
-
-def _mirta_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("MiRTA PBX")
-    group.add_argument("--mirta-port", type=int, default=18089, help="0 picks a free port")
-    group.add_argument("--mirta-key", default="demo-mirta-key", help="MiRTA API key")
-    group.add_argument("--mirta-tenant", default="DEMO", help="MiRTA tenant code")
-
-
-def _mirta_build(
-    model: PbxModel, args: argparse.Namespace, faults: Faults
-) -> tuple[SimServer, int, str]:
-    server = MirtaServer(
-        model, api_key=args.mirta_key, tenant=args.mirta_tenant, faults=faults, tls=args.tls
-    )
-    return server, args.mirta_port, f"api_key={args.mirta_key} tenant={args.mirta_tenant}"
-
-
-def _mirta_flow(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
-    assert isinstance(server, MirtaServer)
-    return {
-        "title": f"MiRTA PBX ({args.mirta_tenant})",
-        "vendor": "mirta",
-        "host": server.host,
-        "port": server.port,
-        "ssl": bool(args.tls),
-        "verify_ssl": False,
-        "path": server.path,
-        "api_key": args.mirta_key,
-        "tenant": args.mirta_tenant,
-    }
-
-
-def _voipsun_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("VoIPSUN PBX")
-    group.add_argument("--voipsun-port", type=int, default=18090, help="0 picks a free port")
-    group.add_argument("--voipsun-user", default="voipsun", help="VoIPSUN API user")
-    group.add_argument("--voipsun-password", default="demo-voipsun-pw", help="its password")
-
-
-def _voipsun_build(
-    model: PbxModel, args: argparse.Namespace, faults: Faults
-) -> tuple[SimServer, int, str]:
-    server = VoipsunServer(
-        model,
-        username=args.voipsun_user,
-        password=args.voipsun_password,
-        faults=faults,
-        tls=args.tls,
-        agent_pin=None,
-    )
-    return server, args.voipsun_port, f"username={args.voipsun_user} password=(--voipsun-password)"
-
-
-def _voipsun_flow(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "title": "VoIPSUN PBX",
-        "vendor": "voipsun",
-        "host": server.host,
-        "port": server.port,
-        "ssl": bool(args.tls),
-        "verify_ssl": False,
-        "username": args.voipsun_user,
-        "password": args.voipsun_password,
-    }
-
-
-def _telphin_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Telphin")
-    group.add_argument("--telphin-port", type=int, default=18091, help="0 picks a free port")
-    group.add_argument("--telphin-client-id", default="demo-telphin-app", help="OAuth client id")
-    group.add_argument("--telphin-client-secret", default="demo-telphin-secret", help="its secret")
-
-
-def _telphin_build(
-    model: PbxModel, args: argparse.Namespace, faults: Faults
-) -> tuple[SimServer, int, str]:
-    server = TelphinServer(
-        model,
-        client_id=args.telphin_client_id,
-        client_secret=args.telphin_client_secret,
-        faults=faults,
-        tls=args.tls,
-    )
-    return server, args.telphin_port, f"client_id={args.telphin_client_id}"
-
-
-def _telphin_flow(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "title": "Telphin",
-        "vendor": "telphin",
-        "host": server.host,
-        "port": server.port,
-        "ssl": bool(args.tls),
-        "verify_ssl": False,
-        "client_id": args.telphin_client_id,
-        "client_secret": args.telphin_client_secret,
-    }
-
-
 SURFACES: list[Surface] = [
-    Surface("yeastar", _yeastar_arguments, _yeastar_build, _yeastar_flow),
-    Surface("mirta", _mirta_arguments, _mirta_build, _mirta_flow),
-    Surface("voipsun", _voipsun_arguments, _voipsun_build, _voipsun_flow),
-    Surface("telphin", _telphin_arguments, _telphin_build, _telphin_flow),
+    Surface("yeastar", yeastar.add_arguments, yeastar.build, yeastar.flow_inputs),
+    Surface("synway", synway.add_arguments, synway.build, synway.flow_inputs),
+    Surface("mirta", mirta.add_arguments, mirta.build, mirta.flow_inputs),
+    Surface("voipsun", voipsun.add_arguments, voipsun.build, voipsun.flow_inputs),
+    Surface("telphin", telphin.add_arguments, telphin.build, telphin.flow_inputs),
 ]
 
 

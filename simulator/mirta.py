@@ -67,6 +67,7 @@ an older capture shows), :attr:`MirtaServer.overrides` (a raw answer per ``REQTY
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 import datetime as dt
 import hashlib
@@ -788,3 +789,38 @@ def _scalar(value: Any) -> str:
     if isinstance(value, Mapping):
         return _scalar(value.get("2", value.get("1", "")))
     return "" if value is None else str(value)
+
+
+# ----------------------------------------------------------- python -m simulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the mirta options to ``python -m simulator``'s parser."""
+    group = parser.add_argument_group("MiRTA PBX")
+    group.add_argument("--mirta-port", type=int, default=18089, help="0 picks a free port")
+    group.add_argument("--mirta-key", default="demo-mirta-key", help="MiRTA API key")
+    group.add_argument("--mirta-tenant", default="DEMO", help="MiRTA tenant code")
+
+
+def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[SimServer, int, str]:
+    """Make the surface from parsed options: the server, its port, its credentials."""
+    server = MirtaServer(
+        model, api_key=args.mirta_key, tenant=args.mirta_tenant, faults=faults, tls=args.tls
+    )
+    return server, args.mirta_port, f"api_key={args.mirta_key} tenant={args.mirta_tenant}"
+
+
+def flow_inputs(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
+    """What a user types into the integration's config flow to add this PBX."""
+    assert isinstance(server, MirtaServer)
+    return {
+        "title": f"MiRTA PBX ({args.mirta_tenant})",
+        "vendor": "mirta",
+        "host": server.host,
+        "port": server.port,
+        "ssl": bool(args.tls),
+        "verify_ssl": False,
+        "path": server.path,
+        "api_key": args.mirta_key,
+        "tenant": args.mirta_tenant,
+    }

@@ -30,6 +30,7 @@ Where the documents are silent, the assumptions are marked ``ASSUMED`` in commen
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 from dataclasses import dataclass
@@ -798,3 +799,40 @@ async def _json_object(request: web.Request) -> Json:
 
 
 __all__ = ["Delivery", "Subscription", "TelphinServer"]
+
+
+# ----------------------------------------------------------- python -m simulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the telphin options to ``python -m simulator``'s parser."""
+    group = parser.add_argument_group("Telphin")
+    group.add_argument("--telphin-port", type=int, default=18091, help="0 picks a free port")
+    group.add_argument("--telphin-client-id", default="demo-telphin-app", help="OAuth client id")
+    group.add_argument("--telphin-client-secret", default="demo-telphin-secret", help="its secret")
+
+
+def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[SimServer, int, str]:
+    """Make the surface from parsed options: the server, its port, its credentials."""
+    server = TelphinServer(
+        model,
+        client_id=args.telphin_client_id,
+        client_secret=args.telphin_client_secret,
+        faults=faults,
+        tls=args.tls,
+    )
+    return server, args.telphin_port, f"client_id={args.telphin_client_id}"
+
+
+def flow_inputs(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
+    """What a user types into the integration's config flow to add this PBX."""
+    return {
+        "title": "Telphin",
+        "vendor": "telphin",
+        "host": server.host,
+        "port": server.port,
+        "ssl": bool(args.tls),
+        "verify_ssl": False,
+        "client_id": args.telphin_client_id,
+        "client_secret": args.telphin_client_secret,
+    }

@@ -33,6 +33,7 @@ Where the document is silent, the choices are marked ``ASSUMED`` in comments; th
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 import json
@@ -689,3 +690,41 @@ class VoipsunServer(SimServer):
             {"cdrId": cdr_id, "call_id": record.call_id, "filename": filename, "path": path}
         )
         return self._ok()
+
+
+# ----------------------------------------------------------- python -m simulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the voipsun options to ``python -m simulator``'s parser."""
+    group = parser.add_argument_group("VoIPSUN PBX")
+    group.add_argument("--voipsun-port", type=int, default=18090, help="0 picks a free port")
+    group.add_argument("--voipsun-user", default="voipsun", help="VoIPSUN API user")
+    group.add_argument("--voipsun-password", default="demo-voipsun-pw", help="its password")
+
+
+def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[SimServer, int, str]:
+    """Make the surface from parsed options: the server, its port, its credentials."""
+    server = VoipsunServer(
+        model,
+        username=args.voipsun_user,
+        password=args.voipsun_password,
+        faults=faults,
+        tls=args.tls,
+        agent_pin=None,
+    )
+    return server, args.voipsun_port, f"username={args.voipsun_user} password=(--voipsun-password)"
+
+
+def flow_inputs(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
+    """What a user types into the integration's config flow to add this PBX."""
+    return {
+        "title": "VoIPSUN PBX",
+        "vendor": "voipsun",
+        "host": server.host,
+        "port": server.port,
+        "ssl": bool(args.tls),
+        "verify_ssl": False,
+        "username": args.voipsun_user,
+        "password": args.voipsun_password,
+    }

@@ -27,6 +27,7 @@ Where the documents are silent, the assumptions are marked ``ASSUMED`` in commen
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 import contextlib
@@ -1128,4 +1129,47 @@ def parse_alarm(args: Mapping[str, Any]) -> Json:
         "date": date,
         "retries": retries,
         "interval": interval,
+    }
+
+
+# ----------------------------------------------------------- python -m simulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the yeastar options to ``python -m simulator``'s parser."""
+    group = parser.add_argument_group("Yeastar P-Series")
+    group.add_argument("--yeastar-port", type=int, default=18088, help="0 picks a free port")
+    group.add_argument("--client-id", default="demo-client-id", help="Yeastar API client id")
+    group.add_argument(
+        "--client-secret", default="demo-client-secret", help="Yeastar API client secret"
+    )
+    group.add_argument("--yeastar-sn", default="3631A2024000017", help="Yeastar serial number")
+
+
+def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[SimServer, int, str]:
+    """Make the surface from parsed options: the server, its port, its credentials."""
+    server = YeastarServer(
+        model,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        faults=faults,
+        tls=args.tls,
+        sn=args.yeastar_sn,
+        seed=args.seed,
+    )
+    credentials = f"client_id={args.client_id} client_secret={args.client_secret} sn={server.sn}"
+    return server, args.yeastar_port, credentials
+
+
+def flow_inputs(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
+    """What a user types into the integration's config flow to add this PBX."""
+    return {
+        "title": "Demo Hotel PBX",
+        "vendor": "yeastar",
+        "host": server.host,
+        "port": server.port,
+        "ssl": bool(args.tls),
+        "verify_ssl": False,
+        "client_id": args.client_id,
+        "client_secret": args.client_secret,
     }

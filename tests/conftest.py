@@ -9,7 +9,14 @@ import pytest
 # Imported first so that Home Assistant's loader finds this repository's custom_components
 # rather than the test harness's own testing_config/custom_components.
 import custom_components.pbx  # noqa: F401
-from simulator import MirtaServer, PbxModel, TelphinServer, VoipsunServer, YeastarServer
+from simulator import (
+    MirtaServer,
+    PbxModel,
+    SynwayServer,
+    TelphinServer,
+    VoipsunServer,
+    YeastarServer,
+)
 
 YEASTAR_CLIENT_ID = "test-client-id"
 YEASTAR_CLIENT_SECRET = "test-client-secret-0123456789"
@@ -45,6 +52,35 @@ def yeastar_data(server: YeastarServer) -> dict[str, object]:
         "verify_ssl": False,
         "client_id": YEASTAR_CLIENT_ID,
         "client_secret": YEASTAR_CLIENT_SECRET,
+    }
+
+
+SYNWAY_USER = "api"
+SYNWAY_PASSWORD = "test-synway-pw-0123"
+
+
+def synway_server(model: PbxModel) -> SynwayServer:
+    """A Synway IPPBX on loopback (not started)."""
+    return SynwayServer(model, username=SYNWAY_USER, password=SYNWAY_PASSWORD)
+
+
+@pytest.fixture
+async def synway(model: PbxModel) -> AsyncIterator[SynwayServer]:
+    """A Synway IPPBX on loopback."""
+    async with synway_server(model) as server:
+        yield server
+
+
+def synway_data(server: SynwayServer) -> dict[str, object]:
+    """Config entry data for the simulated Synway."""
+    return {
+        "vendor": "synway",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "ssl": False,
+        "verify_ssl": False,
+        "username": SYNWAY_USER,
+        "password": SYNWAY_PASSWORD,
     }
 
 

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
 from .api import create_client
-from .const import DOMAIN
-from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData, subjects_of
+from .const import CONF_PUSH_URL, DOMAIN, Transport
+from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData
 from .entity import device_identifier, device_info
+from .intent import async_setup_intents
+from .push import async_remove_push, async_start_push, chosen_transport, transports
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions and voice intents."""
+    async_setup_services(hass)
+    await async_setup_intents(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
@@ -24,14 +42,51 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     except BaseException:
         await client.async_close()
         raise
-    entry.runtime_data = PbxRuntimeData(client=client, coordinator=coordinator)
+    entry.runtime_data = PbxRuntimeData(
+        client=client, coordinator=coordinator, options=dict(entry.options)
+    )
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator, PBX_KEY)
     )
     entry.async_on_unload(coordinator.async_add_listener(_stale_device_remover(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.async_start_event_stream()
+    await _async_start_events(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
+
+
+async def _async_start_events(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
+    """Start the live events over the chosen transport (pushes, else the stream)."""
+    client = entry.runtime_data.client
+    coordinator = entry.runtime_data.coordinator
+    transport = chosen_transport(entry, client)
+    if transport is Transport.WEBHOOK:
+        coordinator.async_set_events_connected(False)
+        if await async_start_push(hass, entry):
+            # Events sent before the PBX knew the address are lost: read everything again.
+            await coordinator.async_request_refresh()
+            return
+        if Transport.STREAM not in transports(client):
+            return
+    if transport is not None:
+        coordinator.async_start_event_stream()
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
+    """Reload when the options changed (not when setup stored its own data)."""
+    if dict(entry.options) != entry.runtime_data.options:
+        await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
+    """Take back what the entry registered on the PBX (its push subscriptions)."""
+    if not entry.data.get(CONF_PUSH_URL):
+        return
+    client = create_client(async_get_clientsession(hass), entry.data)
+    try:
+        await async_remove_push(hass, entry, client)
+    finally:
+        await client.async_close()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
@@ -51,7 +106,7 @@ def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBAC
     def remove_stale() -> None:
         if not coordinator.last_update_success:
             return
-        wanted = {device_identifier(uid, key) for key in subjects_of(coordinator.data)}
+        wanted = {device_identifier(uid, key) for key in coordinator.shown_subjects()}
         wanted.add(device_identifier(uid, PBX_KEY))
         registry = dr.async_get(hass)
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
@@ -68,5 +123,5 @@ async def async_remove_config_entry_device(
     """Let the user delete a device only when the PBX no longer has it."""
     coordinator = entry.runtime_data.coordinator
     uid = entry.unique_id or ""
-    wanted = {device_identifier(uid, key) for key in subjects_of(coordinator.data)}
+    wanted = {device_identifier(uid, key) for key in coordinator.shown_subjects()}
     return not device.identifiers & wanted and (DOMAIN, uid) not in device.identifiers

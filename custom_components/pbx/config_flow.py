@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
@@ -24,7 +31,18 @@ from .api import (
     create_client,
 )
 from .api.models import PbxInfo
-from .const import CONF_VENDOR, DOMAIN, LOGGER, MANUFACTURERS
+from .const import (
+    CONF_DEFAULT_EXTENSION,
+    CONF_EXTENSIONS,
+    CONF_PUSH_URL,
+    CONF_TRANSPORT,
+    CONF_VENDOR,
+    DOMAIN,
+    LOGGER,
+    MANUFACTURERS,
+)
+from .coordinator import PbxConfigEntry
+from .push import chosen_transport, transports
 
 ERRORS: tuple[tuple[type[PbxError], str], ...] = (
     (PbxTlsError, "tls_untrusted"),
@@ -90,6 +108,12 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with no vendor chosen."""
         self._vendor: Vendor | None = None
 
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PbxOptionsFlow:
+        """The options: which extensions, the default extension, the event transport."""
+        return PbxOptionsFlow()
+
     async def _async_test(self, data: Mapping[str, Any]) -> tuple[PbxInfo | None, str | None]:
         """Connect with `data`; return the PBX's identity or the form error key."""
         client = create_client(async_get_clientsession(self.hass), data)
@@ -130,6 +154,10 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Yeastar P-Series connection form."""
+        return await self._async_step_connection(user_input)
+
+    async def async_step_synway(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Synway IPPBX connection form."""
         return await self._async_step_connection(user_input)
 
     async def async_step_mirta(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -219,4 +247,62 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"name": entry.title},
+        )
+
+
+class PbxOptionsFlow(OptionsFlow):
+    """Which extensions to bring in, the default extension, and how events arrive."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form with every option; it needs the PBX's extensions, so a loaded entry."""
+        entry: PbxConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        client = entry.runtime_data.client
+        extensions = entry.runtime_data.coordinator.data.extensions
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = user_input.get(CONF_EXTENSIONS) or []
+            default = user_input.get(CONF_DEFAULT_EXTENSION)
+            if default and chosen and default not in chosen:
+                errors[CONF_DEFAULT_EXTENSION] = "default_not_included"
+            else:
+                return self.async_create_entry(data=user_input)
+        numbers = sorted(extensions, key=lambda number: (len(number), number))
+        choices = [
+            selector.SelectOptionDict(value=number, label=extensions[number].display_name)
+            for number in numbers
+        ]
+        values = {**entry.options, **(user_input or {})}
+        schema: dict[Any, Any] = {
+            vol.Optional(
+                CONF_EXTENSIONS, description={"suggested_value": values.get(CONF_EXTENSIONS)}
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=choices, multiple=True, mode=selector.SelectSelectorMode.DROPDOWN
+                )
+            ),
+            vol.Optional(
+                CONF_DEFAULT_EXTENSION,
+                description={"suggested_value": values.get(CONF_DEFAULT_EXTENSION)},
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=choices, mode=selector.SelectSelectorMode.DROPDOWN
+                )
+            ),
+        }
+        offered = transports(client)
+        if len(offered) > 1:
+            current = values.get(CONF_TRANSPORT) or chosen_transport(entry, client)
+            schema[vol.Required(CONF_TRANSPORT, default=current)] = selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[transport.value for transport in offered],
+                    translation_key="transport",
+                )
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(schema),
+            errors=errors,
+            description_placeholders={"push_url": entry.data.get(CONF_PUSH_URL) or "-"},
         )

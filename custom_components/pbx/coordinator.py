@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -30,9 +31,11 @@ from .api.models import (
     Snapshot,
     TrunkChange,
 )
-from .const import DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
+from .const import CONF_EXTENSIONS, DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
 
 type CallListener = Callable[[dict[str, Any]], None]
+
+RECENT_CALLS = 100
 
 
 class Subject(StrEnum):
@@ -67,6 +70,8 @@ class PbxRuntimeData:
 
     client: PbxClient
     coordinator: PbxCoordinator
+    options: dict[str, Any] = field(default_factory=dict)
+    """The entry's options the entry was set up with (a change reloads it)."""
 
 
 type PbxConfigEntry = ConfigEntry[PbxRuntimeData]
@@ -117,6 +122,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self._call_listeners: dict[str, list[CallListener]] = {}
         self.events_connected: bool | None = None
         """Whether the live event channel is up; `None` when the PBX has none."""
+        self.recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
+        """The data of the latest call events, oldest first ("who called last?")."""
 
     @property
     def has_live_events(self) -> bool:
@@ -202,6 +209,13 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 await events.aclose()
 
     @callback
+    def async_set_events_connected(self, connected: bool) -> None:
+        """Say whether the live event channel is up (the diagnostic sensor shows it)."""
+        if self.events_connected != connected:
+            self.events_connected = connected
+            self._notify([PBX_KEY])
+
+    @callback
     def async_add_call_listener(self, extension: str, listener: CallListener) -> CALLBACK_TYPE:
         """Call `listener` with the event data of each call event of `extension`."""
         listeners = self._call_listeners.setdefault(extension, [])
@@ -234,8 +248,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             )
             return
         if isinstance(event, ChannelChange):
-            self.events_connected = event.connected
-            self._notify([PBX_KEY])
+            self.async_set_events_connected(event.connected)
             if event.connected:
                 # Events may have been missed while the channel was down: read everything again.
                 self.config_entry.async_create_background_task(
@@ -315,9 +328,19 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             "trunk": event.trunk,
             "duration": event.duration,
         }
+        self.recent_calls.append(data)
         self.hass.bus.async_fire(EVENT_CALL, data)
         for listener in list(self._call_listeners.get(event.extension, ())):
             listener(data)
+
+    def shown(self, key: SubjectKey) -> bool:
+        """Whether the user brings this subject into Home Assistant (the extensions option)."""
+        chosen = self.config_entry.options.get(CONF_EXTENSIONS)
+        return key[0] != Subject.EXTENSION or not chosen or key[1] in chosen
+
+    def shown_subjects(self) -> list[SubjectKey]:
+        """The subjects of the current snapshot that get devices and entities."""
+        return [key for key in subjects_of(self.data) if self.shown(key)]
 
     def subject(self, key: SubjectKey) -> Any:
         """The current object of a subject, or `None` when the PBX no longer has it."""

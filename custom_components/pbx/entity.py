@@ -122,11 +122,7 @@ def async_add_subject_entities(
 
     @callback
     def add_new() -> None:
-        snapshot = coordinator.data
-        current: list[SubjectKey] = [PBX_KEY]
-        current += [(Subject.EXTENSION, n) for n in snapshot.extensions]
-        current += [(Subject.TRUNK, n) for n in snapshot.trunks]
-        current += [(Subject.QUEUE, n) for n in snapshot.queues]
+        current = coordinator.shown_subjects()
         # Subjects gone from the PBX lose their devices and entities; if they come back
         # they get new ones.
         known.intersection_update(current)

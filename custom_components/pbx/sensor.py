@@ -1,9 +1,10 @@
-"""Sensors: extension and trunk states, queue figures, active calls."""
+"""Sensors: extension and trunk states, next wake-up alarms, queue figures, active calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -12,13 +13,15 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
-from .api.models import Capability, ExtensionState, TrunkState
+from .api.models import Capability, ExtensionState, TrunkState, WakeupAlarm, Weekday
 from .coordinator import PbxConfigEntry, Subject
-from .entity import PbxEntity, async_add_described_entities
+from .entity import PbxEntity, async_add_described_entities, has_capability
 
 PARALLEL_UPDATES = 0
 
@@ -73,6 +76,58 @@ SENSORS: tuple[PbxSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class PbxWakeupSensorDescription(SensorEntityDescription):
+    """The next wake-up alarm of an extension."""
+
+    subject: Subject
+    exists_fn: Callable[[frozenset[Capability]], bool]
+
+
+WAKEUP_SENSORS: tuple[PbxWakeupSensorDescription, ...] = (
+    PbxWakeupSensorDescription(
+        key="next_wakeup",
+        translation_key="next_wakeup",
+        subject=Subject.EXTENSION,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        exists_fn=has_capability(Capability.WAKEUP_ALARMS),
+    ),
+)
+
+_WEEKDAY_NUMBERS: dict[Weekday, int] = {Weekday(day): number for number, day in enumerate(Weekday)}
+
+
+def next_alarm_time(alarms: Iterable[WakeupAlarm], now: datetime) -> datetime | None:
+    """The first moment after `now` at which one of the enabled alarms rings (in UTC).
+
+    Alarm times are wall-clock times in the time zone of `now` (Home Assistant's). An alarm
+    rings on its `date` (once; a past date never again), on its repeat `days`, or every day
+    when it has neither.
+    """
+    after = dt_util.as_utc(now)
+    found: datetime | None = None
+    for alarm in alarms:
+        if not alarm.enabled:
+            continue
+        if alarm.date is not None:
+            dates = [alarm.date]
+        else:
+            # Today through the same weekday next week: today's time may have passed.
+            weekdays = {_WEEKDAY_NUMBERS[day] for day in alarm.days} or set(range(7))
+            dates = [
+                day
+                for day in (now.date() + timedelta(days=offset) for offset in range(8))
+                if day.weekday() in weekdays
+            ]
+        for day in dates:
+            at = dt_util.as_utc(datetime.combine(day, alarm.time, tzinfo=now.tzinfo))
+            if at > after:
+                if found is None or at < found:
+                    found = at
+                break
+    return found
+
+
 class PbxSensor(PbxEntity, SensorEntity):
     """A sensor showing one value of a subject."""
 
@@ -85,6 +140,62 @@ class PbxSensor(PbxEntity, SensorEntity):
         return None if subject is None else self.entity_description.value_fn(subject)
 
 
+class PbxNextWakeupSensor(PbxEntity, SensorEntity):
+    """When the extension's next enabled wake-up alarm rings.
+
+    Alarms live beside the extensions in the snapshot, so the sensor listens to every
+    refresh; it moves on by itself when the alarm time passes.
+    """
+
+    entity_description: PbxWakeupSensorDescription
+    _timer: CALLBACK_TYPE | None = None
+    _timer_at: datetime | None = None
+
+    @property
+    def native_value(self) -> datetime | None:
+        """The next alarm time, or `None` when no enabled alarm will ring."""
+        if self.subject is None:
+            return None
+        alarms = self.coordinator.data.alarms.get(self.subject_key[1], ())
+        return next_alarm_time(alarms, dt_util.now())
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to every refresh too, and wake up when the alarm time passes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_add_listener(self._handle_update))
+        self.async_on_remove(self._cancel_timer)
+        self._schedule()
+
+    @callback
+    def _handle_update(self) -> None:
+        super()._handle_update()
+        self._schedule()
+
+    @callback
+    def _schedule(self) -> None:
+        """Be woken at the next alarm time (once per time)."""
+        at = self.native_value
+        if at == self._timer_at:
+            return
+        self._cancel_timer()
+        if at is not None:
+            self._timer_at = at
+            self._timer = async_track_point_in_utc_time(self.hass, self._time_passed, at)
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer()
+        self._timer = None
+        self._timer_at = None
+
+    @callback
+    def _time_passed(self, _: datetime) -> None:
+        self._timer = None
+        self._timer_at = None
+        self._handle_update()
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PbxConfigEntry,
@@ -92,3 +203,4 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors for every subject, now and as the PBX gains subjects."""
     async_add_described_entities(entry, async_add_entities, SENSORS, PbxSensor)
+    async_add_described_entities(entry, async_add_entities, WAKEUP_SENSORS, PbxNextWakeupSensor)

@@ -173,10 +173,11 @@ async def test_internal_call_lifecycle(
         caller_number="102",
         caller_name="Front desk",
         callee_number=None,
-        direction=CallDirection.INTERNAL,
+        direction=None,  # 102 alone on the call: whom it calls is not known yet
         duration=None,
     )
     incoming = await stream.next(CallEvent)
+    assert incoming.direction is CallDirection.INTERNAL
     assert (incoming.event_type, incoming.extension) == (CallEventType.INCOMING, "103")
     assert (incoming.call_id, incoming.caller_number, incoming.callee_number) == (
         call.call_id,
@@ -901,3 +902,14 @@ async def test_webhook_from_the_pbx(
     finally:
         yeastar.webhook_url = None
         await runner.cleanup()
+
+
+async def test_calls_before_the_first_read_are_not_news(
+    client: YeastarClient, model: PbxModel
+) -> None:
+    ringing = model.inbound_call("5550100", "101")
+    await client.async_fetch_snapshot()
+    other = {"call_id": "9.9", "members": [ext_member("103", "ALERT"), ext_member("104", "RING")]}
+    events = client.parse_push("POST", {}, envelope(30011, other))
+    assert call_events(events) == [("outgoing", "103"), ("incoming", "104")]
+    assert ringing.call_id in client._calls

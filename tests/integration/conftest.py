@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator
+import socket
 
+from homeassistant.const import EVENT_HOMEASSISTANT_START
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,6 +21,16 @@ from ..conftest import yeastar_data
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generator[None]:
     """Let Home Assistant load `custom_components/pbx`."""
     yield
+
+
+@pytest.fixture(autouse=True)
+async def unreachable_internal_url(hass: HomeAssistant) -> None:
+    """An address for Home Assistant where nothing listens, unless a test starts `ha_url`.
+
+    Without it, PBXs that push would be given the test harness's made-up LAN address, which
+    the socket guard refuses loudly.
+    """
+    await hass.config.async_update(internal_url="http://127.0.0.1:9")
 
 
 @pytest.fixture
@@ -61,3 +74,18 @@ async def loaded_entry(
         and len(yeastar.requests_to("extension/list")) >= 2,
     )
     return yeastar_entry
+
+
+@pytest.fixture
+async def ha_url(hass: HomeAssistant) -> str:
+    """Home Assistant's web server on a loopback port, known as its internal URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = {"http": {"server_host": "127.0.0.1", "server_port": port}}
+    assert await async_setup_component(hass, "http", config)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_START)
+    await hass.async_block_till_done()
+    url = f"http://127.0.0.1:{port}"
+    await hass.config.async_update(internal_url=url)
+    return url

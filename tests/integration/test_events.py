@@ -122,7 +122,9 @@ async def test_pushed_changes_update_states_at_once(
 ) -> None:
     coordinator = mirta_entry.runtime_data.coordinator
     written: list[str] = []
-    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    hass.bus.async_listen(
+        "state_changed", callback(lambda event: written.append(event.data["entity_id"]))
+    )
 
     coordinator.async_apply_event(ExtensionChange("101", state=ExtensionState.IN_CALL))
     assert hass.states.get("sensor.reception_101_status").state == "in_call"

@@ -109,7 +109,9 @@ async def test_unchanged_entities_write_no_state(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
 ) -> None:
     written: list[str] = []
-    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    hass.bus.async_listen(
+        "state_changed", callback(lambda event: written.append(event.data["entity_id"]))
+    )
     await refresh(hass, loaded_entry)
     assert written == []
     # A click-to-call rings the caller's own phone first: only it and the call count change.

@@ -23,6 +23,8 @@ from ..conftest import (
     YEASTAR_CLIENT_ID,
     YEASTAR_CLIENT_SECRET,
     mirta_data,
+    synway_data,
+    synway_server,
     telphin_data,
     telphin_server,
     voipsun_data,
@@ -33,6 +35,7 @@ SERVERS: dict[str, Callable[[PbxModel], SimServer]] = {
     "yeastar": lambda model: YeastarServer(
         model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
     ),
+    "synway": synway_server,
     "mirta": lambda model: MirtaServer(model, api_key=MIRTA_KEY, tenant=MIRTA_TENANT),
     "voipsun": lambda model: VoipsunServer(
         model, username=VOIPSUN_USER, password=VOIPSUN_PASSWORD, agent_pin=None
@@ -41,6 +44,7 @@ SERVERS: dict[str, Callable[[PbxModel], SimServer]] = {
 }
 DATA: dict[str, Callable[[Any], dict[str, object]]] = {
     "yeastar": yeastar_data,
+    "synway": synway_data,
     "mirta": mirta_data,
     "voipsun": voipsun_data,
     "telphin": telphin_data,

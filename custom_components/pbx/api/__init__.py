@@ -23,12 +23,14 @@ from .errors import (
 )
 from .mirta import MirtaClient
 from .models import Vendor
+from .synway import SynwayClient
 from .telphin import TelphinClient
 from .voipsun import VoipsunClient
 from .yeastar import YeastarClient
 
 CLIENTS: dict[Vendor, type[PbxClient]] = {
     Vendor.YEASTAR: YeastarClient,
+    Vendor.SYNWAY: SynwayClient,
     Vendor.MIRTA: MirtaClient,
     Vendor.VOIPSUN: VoipsunClient,
     Vendor.TELPHIN: TelphinClient,

@@ -99,6 +99,10 @@ class PbxClient(abc.ABC):
     """Seconds between full snapshots."""
     calls_poll_interval: ClassVar[float | None] = None
     """Seconds between active-call polls, for PBXs without push (`POLLED_CALLS`)."""
+    push_preferred: ClassVar[bool] = False
+    """Pushes over HTTP beat the event stream, which is only a fallback (`WEBHOOK_EVENTS`)."""
+    push_public: ClassVar[bool] = False
+    """The PBX is on the internet: its pushes need Home Assistant's external URL."""
 
     def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
         """Keep the session and the connection data."""

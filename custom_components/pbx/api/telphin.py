@@ -239,6 +239,8 @@ class TelphinClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({CLIENT_SECRET})
     poll_interval: ClassVar[float] = 30.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    push_preferred: ClassVar[bool] = True
+    push_public: ClassVar[bool] = True
 
     def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
         """Prepare the client; nothing is sent until `async_connect`."""

@@ -225,6 +225,7 @@ class YeastarClient(PbxClient):
         self._touched: dict[str, int] = {}
         self._tracker = CallTracker()
         self._calls_reread = False
+        self._tracker_seeded = False
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -401,11 +402,12 @@ class YeastarClient(PbxClient):
         The calls also become the client's current calls, which events then keep up to date.
         """
         since = self._event_seq
-        raw_extensions, trunks, queues, calls = await asyncio.gather(
+        raw_extensions, trunks, queues, calls, alarms = await asyncio.gather(
             self._fetch_extension_pages(),
             self._fetch_trunks(),
             self._fetch_queues(),
             self._fetch_calls(),
+            self._fetch_alarms(),
         )
         legs: dict[str, list[ExtensionState]] = {}
         for call in calls.values():
@@ -424,7 +426,9 @@ class YeastarClient(PbxClient):
         }
         calls = {call_id: self._named(call) for call_id, call in calls.items()}
         self._resync_calls(calls, since)
-        return Snapshot(extensions=extensions, trunks=trunks, queues=queues, calls=calls)
+        return Snapshot(
+            extensions=extensions, trunks=trunks, queues=queues, calls=calls, alarms=alarms
+        )
 
     def _remember_extensions(self, extensions: Iterable[Extension]) -> None:
         """Keep the names and ids of extensions."""
@@ -550,6 +554,18 @@ class YeastarClient(PbxClient):
             if number is not None and count is not None:
                 waiting[number] = count
         return waiting
+
+    async def _fetch_alarms(self) -> dict[str, tuple[WakeupAlarm, ...]]:
+        """Wake-up alarms per extension; none where the PBX does not let us read them."""
+        try:
+            alarms = await self.async_list_wakeup_alarms()
+        except PbxCommandError as err:
+            _LOGGER.debug("Yeastar wakeupcall/list unavailable: %s", err)
+            return {}
+        by_extension: dict[str, list[WakeupAlarm]] = {}
+        for alarm in alarms:
+            by_extension.setdefault(alarm.extension, []).append(alarm)
+        return {number: tuple(found) for number, found in by_extension.items()}
 
     async def _fetch_calls(self) -> dict[str, Call]:
         """Active calls: `call/query` needs a filter, so one request per call type."""
@@ -699,7 +715,13 @@ class YeastarClient(PbxClient):
             if self._touched.get(call_id, -1) > since:
                 calls[call_id] = call
         self._calls = calls
-        self._calls_reread = True
+        if self._tracker_seeded:
+            self._calls_reread = True
+        else:
+            # Calls in progress before this client started were announced by whoever watched
+            # then: they are the baseline, not news.
+            self._tracker.update(calls)
+            self._tracker_seeded = True
 
     def _parse_message(self, data: str | bytes) -> list[PbxEvent]:
         """Events of one envelope (WebSocket message or webhook body); never raises."""
@@ -768,6 +790,7 @@ class YeastarClient(PbxClient):
         if call_id is None or not isinstance(raw, list) or (raw and not members):
             return []
         self._event_seq += 1
+        self._tracker_seeded = True
         self._touched.pop(call_id, None)
         self._touched[call_id] = self._event_seq
         while len(self._touched) > 1024:
@@ -1200,7 +1223,8 @@ def parse_call(item: Mapping[str, Any], direction: CallDirection | None = None) 
         for kind in ("inbound", "outbound"):
             if kind in member:
                 external, external_kind = as_mapping(member[kind]), kind
-    if direction is None:
+    if direction is None and (external_kind is not None or len(legs) > 1):
+        # One extension alone (its phone rings for a click-to-call) says nothing yet.
         direction = CALL_TYPES.get(external_kind or "internal")
     answered = any(leg.state in (ExtensionState.IN_CALL, ExtensionState.ON_HOLD) for leg in legs)
     if external_kind == "inbound":

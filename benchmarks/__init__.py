@@ -1,0 +1,1 @@
+"""Benchmarks: latency and scale, measured against the simulator (`scripts/bench`)."""

@@ -1,0 +1,154 @@
+"""Live events over HTTP: one webhook per config entry, whose requests the client parses.
+
+Everything that arrives here is untrusted: a request that is too big, sent with a method the
+PBX does not use, or that the client cannot read is dropped with a debug log, and the answer is
+always the same, so that nobody learns whether a webhook exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .api import PbxClient, PbxError
+from .api.models import Capability, PbxEvent
+from .const import CONF_PUSH_URL, CONF_TRANSPORT, CONF_WEBHOOK_ID, DOMAIN, LOGGER, Transport
+from .coordinator import PbxConfigEntry
+
+MAX_BODY = 64 * 1024
+"""Bytes; PBX events are a few hundred bytes, a longer body is not an event."""
+
+METHODS = ("GET", "POST", "PUT")
+"""Every method the webhook component can accept, so that a wrong one reaches the client's
+parser (which drops it quietly) instead of being logged as a warning."""
+
+
+def transports(client: PbxClient) -> list[Transport]:
+    """The transports this PBX offers, the preferred one first."""
+    offered: list[Transport] = []
+    if Capability.EVENT_STREAM in client.capabilities:
+        offered.append(Transport.STREAM)
+    if Capability.WEBHOOK_EVENTS in client.capabilities:
+        offered.insert(0 if client.push_preferred else len(offered), Transport.WEBHOOK)
+    return offered
+
+
+def chosen_transport(entry: PbxConfigEntry, client: PbxClient) -> Transport | None:
+    """The transport the options chose, else the preferred one (`None`: no live events)."""
+    offered = transports(client)
+    chosen = entry.options.get(CONF_TRANSPORT)
+    if chosen in offered:
+        return Transport(chosen)
+    return offered[0] if offered else None
+
+
+def no_url_issue_id(entry: PbxConfigEntry) -> str:
+    """The repair issue raised when the PBX cannot be given a URL for its pushes."""
+    return f"no_push_url_{entry.entry_id}"
+
+
+async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
+    """Receive the PBX's pushes on the entry's webhook and tell the PBX where it is.
+
+    Returns False when Home Assistant has no URL the PBX can reach (a repair issue says so)
+    or the PBX refused it; the caller then falls back to the event stream where there is one.
+    """
+    runtime = entry.runtime_data
+    client = runtime.client
+    webhook_id: str | None = entry.data.get(CONF_WEBHOOK_ID)
+    if webhook_id is None:
+        webhook_id = webhook.async_generate_id()
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_WEBHOOK_ID: webhook_id}
+        )
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        _handler(entry),
+        local_only=False,
+        allowed_methods=METHODS,
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+    try:
+        url = webhook.async_generate_url(
+            hass,
+            webhook_id,
+            allow_internal=not client.push_public,
+            prefer_external=client.push_public,
+        )
+    except NoURLAvailableError:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            no_url_issue_id(entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="no_push_url_public" if client.push_public else "no_push_url",
+            translation_placeholders={"name": entry.title},
+            learn_more_url="https://www.home-assistant.io/docs/configuration/basic/#external_url",
+        )
+        return False
+    ir.async_delete_issue(hass, DOMAIN, no_url_issue_id(entry))
+    previous = entry.data.get(CONF_PUSH_URL)
+    try:
+        if previous and previous != url:
+            # Make the client own the old registrations so that the new URL replaces them.
+            await client.async_set_push_url(previous)
+        await client.async_set_push_url(url)
+    except PbxError as err:
+        LOGGER.warning("%s refused the address for its events: %s", entry.title, err)
+        return False
+    if previous != url:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PUSH_URL: url})
+    runtime.coordinator.async_set_events_connected(True)
+    return True
+
+
+async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry, client: PbxClient) -> None:
+    """Take back the push registrations the entry made on the PBX (the entry is removed)."""
+    url = entry.data.get(CONF_PUSH_URL)
+    if not url:
+        return
+    try:
+        await client.async_set_push_url(url)
+        await client.async_set_push_url(None)
+    except PbxError as err:
+        LOGGER.warning("Could not remove the event subscriptions from %s: %s", entry.title, err)
+
+
+type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
+
+
+def _handler(entry: PbxConfigEntry) -> Handler:
+    @callback
+    def apply(events: list[PbxEvent]) -> None:
+        coordinator = entry.runtime_data.coordinator
+        coordinator.async_set_events_connected(True)
+        for event in events:
+            coordinator.async_apply_event(event)
+
+    async def handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            LOGGER.debug("Push of %d bytes for %s dropped", request.content_length, entry.title)
+            return web.Response(status=HTTPStatus.OK)
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            LOGGER.debug("Push longer than %d bytes for %s dropped", MAX_BODY, entry.title)
+            return web.Response(status=HTTPStatus.OK)
+        try:
+            events = entry.runtime_data.client.parse_push(request.method, request.headers, body)
+        except Exception as err:  # a parser bug must not let hostile input log an error
+            LOGGER.debug("Unreadable push for %s dropped: %s", entry.title, type(err).__name__)
+            return web.Response(status=HTTPStatus.OK)
+        apply(events)
+        return web.Response(status=HTTPStatus.OK)
+
+    return handle

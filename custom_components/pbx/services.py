@@ -1,0 +1,522 @@
+"""Actions of the PBX integration: calls, paging, wake-up alarms, queue agents, inbound control.
+
+Every action names its extension as an extension device (`device_id`) or as `extension` plus
+`config_entry_id`; `config_entry_id` may be left out while exactly one PBX is loaded. Target
+resolution (`resolve_entry`, `resolve_target`, `resolve_extension`) and the mapping of library
+errors (`pbx_errors`) are public so that voice intents can share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+import datetime as dt
+import re
+from typing import Any, Final, cast
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
+
+from .api import (
+    PbxAuthError,
+    PbxCommandError,
+    PbxError,
+    PbxUnsupportedError,
+)
+from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
+from .const import CONF_DEFAULT_EXTENSION, DOMAIN
+from .coordinator import PbxConfigEntry, Subject
+from .entity import device_identifier
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_DEVICE_ID: Final = "device_id"
+ATTR_EXTENSION: Final = "extension"
+ATTR_NUMBER: Final = "number"
+ATTR_AUTO_ANSWER: Final = "auto_answer"
+ATTR_CALL_ID: Final = "call_id"
+ATTR_SUPERVISOR: Final = "supervisor"
+ATTR_MODE: Final = "mode"
+ATTR_GROUP: Final = "group"
+ATTR_EXTENSIONS: Final = "extensions"
+ATTR_MESSAGE: Final = "message"
+ATTR_PROMPT: Final = "prompt"
+ATTR_TIME: Final = "time"
+ATTR_DAYS: Final = "days"
+ATTR_DATE: Final = "date"
+ATTR_NAME: Final = "name"
+ATTR_ENABLED: Final = "enabled"
+ATTR_RETRIES: Final = "retries"
+ATTR_SNOOZE: Final = "snooze"
+ATTR_ALARM_ID: Final = "alarm_id"
+ATTR_ALARMS: Final = "alarms"
+ATTR_QUEUE: Final = "queue"
+ATTR_ACTION: Final = "action"
+ATTR_REASON: Final = "reason"
+
+SERVICE_DIAL: Final = "dial"
+SERVICE_HANGUP: Final = "hangup"
+SERVICE_TRANSFER: Final = "transfer"
+SERVICE_LISTEN: Final = "listen"
+SERVICE_PAGE: Final = "page"
+SERVICE_SET_WAKEUP_ALARM: Final = "set_wakeup_alarm"
+SERVICE_DELETE_WAKEUP_ALARM: Final = "delete_wakeup_alarm"
+SERVICE_LIST_WAKEUP_ALARMS: Final = "list_wakeup_alarms"
+SERVICE_QUEUE_AGENT: Final = "queue_agent"
+SERVICE_ACCEPT_INBOUND_CALL: Final = "accept_inbound_call"
+SERVICE_REJECT_INBOUND_CALL: Final = "reject_inbound_call"
+
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+_NUMBER = vol.All(cv.string, vol.Strip, vol.Length(min=1))
+
+ENTRY_SCHEMA: Final[dict[vol.Marker, Any]] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+"""The PBX alone: `config_entry_id`, optional while one PBX is loaded."""
+
+TARGET_SCHEMA: Final[dict[vol.Marker, Any]] = {
+    **ENTRY_SCHEMA,
+    vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
+    vol.Exclusive(ATTR_EXTENSION, "target"): _NUMBER,
+}
+"""An extension: its device, or its number (with `config_entry_id` where needed)."""
+
+DIAL_SCHEMA = vol.Schema(
+    {
+        **TARGET_SCHEMA,
+        vol.Required(ATTR_NUMBER): _NUMBER,
+        vol.Optional(ATTR_AUTO_ANSWER, default=False): cv.boolean,
+    }
+)
+HANGUP_SCHEMA = vol.Schema({**TARGET_SCHEMA, vol.Optional(ATTR_CALL_ID): cv.string})
+TRANSFER_SCHEMA = vol.Schema(
+    {**TARGET_SCHEMA, vol.Required(ATTR_NUMBER): _NUMBER, vol.Optional(ATTR_CALL_ID): cv.string}
+)
+LISTEN_SCHEMA = vol.Schema(
+    {
+        **TARGET_SCHEMA,
+        vol.Required(ATTR_SUPERVISOR): _NUMBER,
+        vol.Optional(ATTR_MODE, default=ListenMode.LISTEN.value): vol.All(
+            cv.string, vol.Lower, vol.Coerce(ListenMode)
+        ),
+    }
+)
+PAGE_SCHEMA = vol.Schema(
+    {
+        **TARGET_SCHEMA,
+        vol.Optional(ATTR_GROUP): _NUMBER,
+        vol.Optional(ATTR_EXTENSIONS): vol.All(cv.ensure_list_csv, [_NUMBER]),
+        vol.Optional(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_PROMPT): cv.string,
+    }
+)
+SET_WAKEUP_ALARM_SCHEMA = vol.Schema(
+    {
+        **TARGET_SCHEMA,
+        vol.Required(ATTR_TIME): cv.string,
+        vol.Optional(ATTR_DAYS): vol.All(cv.ensure_list_csv, [cv.string]),
+        vol.Optional(ATTR_DATE): cv.string,
+        vol.Optional(ATTR_NAME): cv.string,
+        vol.Optional(ATTR_ENABLED): cv.boolean,
+        vol.Optional(ATTR_RETRIES): vol.All(vol.Coerce(int), vol.Range(min=0, max=20)),
+        vol.Optional(ATTR_SNOOZE): vol.All(vol.Coerce(int), vol.Range(min=1, max=60)),
+        vol.Optional(ATTR_ALARM_ID): cv.string,
+    }
+)
+DELETE_WAKEUP_ALARM_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_ALARM_ID): cv.string})
+LIST_WAKEUP_ALARMS_SCHEMA = vol.Schema(TARGET_SCHEMA)
+QUEUE_AGENT_SCHEMA = vol.Schema(
+    {
+        **TARGET_SCHEMA,
+        vol.Required(ATTR_QUEUE): _NUMBER,
+        vol.Required(ATTR_ACTION): vol.All(cv.string, vol.Lower, vol.Coerce(AgentAction)),
+        vol.Optional(ATTR_REASON): cv.string,
+    }
+)
+INBOUND_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_CALL_ID): cv.string})
+
+_ALARM_FIELDS: Final = {
+    ATTR_NAME: "name",
+    ATTR_ENABLED: "enabled",
+    ATTR_RETRIES: "retries",
+    ATTR_SNOOZE: "snooze",
+}
+"""Optional fields of `set_wakeup_alarm` and the `WakeupAlarm` attributes they set."""
+
+
+# Target resolution -----------------------------------------------------------------------
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def _loaded(entry: ConfigEntry) -> PbxConfigEntry:
+    """The entry, once it is known to be loaded."""
+    if entry.state is not ConfigEntryState.LOADED:
+        raise _invalid("entry_not_loaded", pbx=entry.title)
+    return cast(PbxConfigEntry, entry)
+
+
+def resolve_entry(hass: HomeAssistant, config_entry_id: str | None = None) -> PbxConfigEntry:
+    """The loaded PBX entry `config_entry_id`, or the only loaded one when it is `None`.
+
+    Raises a translated `ServiceValidationError` when there is no such entry, it is not
+    loaded, or `config_entry_id` is missing while several PBXs are loaded.
+    """
+    if config_entry_id is None:
+        loaded = hass.config_entries.async_loaded_entries(DOMAIN)
+        if not loaded:
+            raise _invalid("no_loaded_entry")
+        if len(loaded) > 1:
+            raise _invalid("entry_required")
+        return cast(PbxConfigEntry, loaded[0])
+    entry = hass.config_entries.async_get_entry(config_entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise _invalid("entry_not_found", entry_id=config_entry_id)
+    return _loaded(entry)
+
+
+def resolve_device(hass: HomeAssistant, device_id: str) -> tuple[PbxConfigEntry, str]:
+    """The loaded PBX entry and the extension number of an extension device."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _invalid("device_not_found", device_id=device_id)
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            continue
+        _, prefix = device_identifier(entry.unique_id or "", (Subject.EXTENSION, ""))
+        for domain, ident in device.identifiers:
+            if domain == DOMAIN and ident.startswith(prefix) and len(ident) > len(prefix):
+                return _loaded(entry), ident[len(prefix) :]
+    raise _invalid("not_an_extension", device=device.name_by_user or device.name or device_id)
+
+
+def check_extension(entry: PbxConfigEntry, number: str) -> str:
+    """Return `number` when the PBX has that extension; raise a translated error otherwise."""
+    if number not in entry.runtime_data.coordinator.data.extensions:
+        raise _invalid("unknown_extension", extension=number, pbx=entry.title)
+    return number
+
+
+def resolve_target(
+    hass: HomeAssistant, data: Mapping[str, Any], *, use_default: bool = True
+) -> tuple[PbxConfigEntry, str | None]:
+    """The PBX entry and the extension (if any) named by an action's data.
+
+    `data` may hold `device_id`, or `extension` and `config_entry_id`. Without either, the
+    extension is the entry's default extension option when `use_default`, else `None`.
+    The extension, when there is one, is checked to exist on the PBX.
+    """
+    config_entry_id: str | None = data.get(ATTR_CONFIG_ENTRY_ID)
+    extension: str | None
+    if (device_id := data.get(ATTR_DEVICE_ID)) is not None:
+        entry, extension = resolve_device(hass, device_id)
+        if config_entry_id is not None and config_entry_id != entry.entry_id:
+            raise _invalid("device_not_in_entry", device_id=device_id, pbx=entry.title)
+    else:
+        entry = resolve_entry(hass, config_entry_id)
+        extension = data.get(ATTR_EXTENSION)
+        if extension is None and use_default:
+            extension = entry.options.get(CONF_DEFAULT_EXTENSION) or None
+    if extension is not None:
+        check_extension(entry, extension)
+    return entry, extension
+
+
+def resolve_extension(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[PbxConfigEntry, str]:
+    """Like `resolve_target`, for actions that need an extension: raise when none is given."""
+    entry, extension = resolve_target(hass, data)
+    if extension is None:
+        raise _invalid("extension_required", pbx=entry.title)
+    return entry, extension
+
+
+def require_capability(entry: PbxConfigEntry, capability: Capability, action: str) -> None:
+    """Raise a translated `ServiceValidationError` when the PBX cannot do `action`."""
+    if capability not in entry.runtime_data.client.capabilities:
+        raise _invalid("action_not_supported", action=action, pbx=entry.title)
+
+
+@contextmanager
+def pbx_errors(hass: HomeAssistant, entry: PbxConfigEntry) -> Iterator[None]:
+    """Turn library errors raised inside the block into translated Home Assistant errors.
+
+    Unsupported → `ServiceValidationError`; refused → `HomeAssistantError` with the PBX's
+    reason; credentials refused → `HomeAssistantError`, and reauthentication starts;
+    anything else (unreachable, garbled answers) → `HomeAssistantError`.
+    """
+    try:
+        yield
+    except PbxUnsupportedError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pbx_unsupported",
+            translation_placeholders={"pbx": entry.title, "error": str(err)},
+        ) from err
+    except PbxCommandError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="pbx_refused",
+            translation_placeholders={"pbx": entry.title, "reason": err.reason},
+        ) from err
+    except PbxAuthError as err:
+        entry.async_start_reauth(hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="pbx_auth_failed",
+            translation_placeholders={"pbx": entry.title},
+        ) from err
+    except PbxError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="pbx_unreachable",
+            translation_placeholders={"pbx": entry.title, "error": str(err)},
+        ) from err
+
+
+# Values ------------------------------------------------------------------------------------
+
+
+def parse_time(value: str) -> dt.time:
+    """A time of day from "HH:MM" or "HH:MM:SS"; raise a translated error when malformed."""
+    match = _TIME_RE.match(value.strip())
+    try:
+        if match is None:
+            raise ValueError(value)
+        return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
+    except ValueError:
+        raise _invalid("invalid_time", time=value) from None
+
+
+def parse_date(value: str) -> dt.date:
+    """A date from "YYYY-MM-DD"; raise a translated error when malformed."""
+    try:
+        if not _DATE_RE.match(value.strip()):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise _invalid("invalid_date", date=value) from None
+
+
+def parse_days(values: Iterable[str]) -> frozenset[Weekday]:
+    """Weekdays from `mon` … `sun`; raise a translated error on anything else."""
+    values = list(values)
+    try:
+        return frozenset(Weekday(value.strip().lower()) for value in values)
+    except ValueError:
+        raise _invalid("invalid_days", days=", ".join(values)) from None
+
+
+def alarm_as_dict(alarm: WakeupAlarm) -> dict[str, Any]:
+    """An alarm as action response data (JSON-friendly; unknown values are `None`).
+
+    `days` lists every day an alarm repeats on: all seven for a daily alarm, none for an
+    alarm on a `date`.
+    """
+    days = alarm.days or (frozenset(Weekday) if alarm.date is None else frozenset())
+    return {
+        "alarm_id": alarm.alarm_id,
+        "extension": alarm.extension,
+        "name": alarm.name,
+        "time": alarm.time.strftime("%H:%M:%S"),
+        "enabled": alarm.enabled,
+        "days": [day.value for day in Weekday if day in days],
+        "date": alarm.date.isoformat() if alarm.date is not None else None,
+        "retries": alarm.retries,
+        "snooze": alarm.snooze,
+    }
+
+
+# Handlers ----------------------------------------------------------------------------------
+
+
+async def _async_dial(call: ServiceCall) -> ServiceResponse:
+    entry, extension = resolve_extension(call.hass, call.data)
+    require_capability(entry, Capability.DIAL, SERVICE_DIAL)
+    with pbx_errors(call.hass, entry):
+        call_id = await entry.runtime_data.client.async_dial(
+            extension, call.data[ATTR_NUMBER], auto_answer=call.data[ATTR_AUTO_ANSWER]
+        )
+    return {ATTR_CALL_ID: call_id}
+
+
+async def _async_hangup(call: ServiceCall) -> None:
+    call_id: str | None = call.data.get(ATTR_CALL_ID)
+    entry, extension = resolve_target(call.hass, call.data, use_default=call_id is None)
+    if call_id is None and extension is None:
+        raise _invalid("extension_required", pbx=entry.title)
+    require_capability(entry, Capability.HANGUP, SERVICE_HANGUP)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_hangup(extension=extension, call_id=call_id)
+
+
+async def _async_transfer(call: ServiceCall) -> None:
+    call_id: str | None = call.data.get(ATTR_CALL_ID)
+    entry, extension = resolve_target(call.hass, call.data, use_default=call_id is None)
+    if call_id is None and extension is None:
+        raise _invalid("extension_required", pbx=entry.title)
+    require_capability(entry, Capability.TRANSFER, SERVICE_TRANSFER)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_transfer(
+            call.data[ATTR_NUMBER], extension=extension, call_id=call_id
+        )
+
+
+async def _async_listen(call: ServiceCall) -> None:
+    entry, extension = resolve_extension(call.hass, call.data)
+    require_capability(entry, Capability.LISTEN, SERVICE_LISTEN)
+    supervisor = check_extension(entry, call.data[ATTR_SUPERVISOR])
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_listen(supervisor, extension, call.data[ATTR_MODE])
+
+
+async def _async_page(call: ServiceCall) -> ServiceResponse:
+    entry, source = resolve_target(call.hass, call.data, use_default=False)
+    require_capability(entry, Capability.PAGING, SERVICE_PAGE)
+    group: str | None = call.data.get(ATTR_GROUP)
+    extensions: list[str] = call.data.get(ATTR_EXTENSIONS) or []
+    if (group is None) == (not extensions):
+        raise _invalid("page_target")
+    for number in extensions:
+        check_extension(entry, number)
+    with pbx_errors(call.hass, entry):
+        call_id = await entry.runtime_data.client.async_page(
+            group=group,
+            extensions=extensions or None,
+            source=source,
+            message=call.data.get(ATTR_MESSAGE),
+            prompt=call.data.get(ATTR_PROMPT),
+        )
+    return {ATTR_CALL_ID: call_id}
+
+
+async def _async_set_wakeup_alarm(call: ServiceCall) -> ServiceResponse:
+    data = call.data
+    at = parse_time(data[ATTR_TIME])
+    days = parse_days(data[ATTR_DAYS]) if ATTR_DAYS in data else None
+    date = parse_date(data[ATTR_DATE]) if ATTR_DATE in data else None
+    if days and date is not None:
+        raise _invalid("days_and_date")
+    alarm_id: str | None = data.get(ATTR_ALARM_ID)
+    base: WakeupAlarm | None = None
+    extension: str | None
+    if alarm_id is None:
+        entry, owner = resolve_extension(call.hass, data)
+        base = WakeupAlarm(extension=owner, time=at)
+        extension = owner
+    else:
+        # An update keeps what is not given, the extension included.
+        entry, extension = resolve_target(call.hass, data, use_default=False)
+    require_capability(entry, Capability.WAKEUP_ALARMS, SERVICE_SET_WAKEUP_ALARM)
+    client = entry.runtime_data.client
+    with pbx_errors(call.hass, entry):
+        if base is None:
+            existing = {alarm.alarm_id: alarm for alarm in await client.async_list_wakeup_alarms()}
+            if alarm_id not in existing:
+                raise _invalid("alarm_not_found", alarm_id=str(alarm_id), pbx=entry.title)
+            base = existing[alarm_id]
+        changes: dict[str, Any] = {"time": at, "extension": extension or base.extension}
+        changes.update({key: data[attr] for attr, key in _ALARM_FIELDS.items() if attr in data})
+        if date is not None:
+            changes.update(date=date, days=frozenset())
+        elif days is not None:
+            changes.update(days=days, date=None)
+        stored = await client.async_set_wakeup_alarm(replace(base, **changes))
+    await entry.runtime_data.coordinator.async_request_refresh()
+    return alarm_as_dict(stored)
+
+
+async def _async_delete_wakeup_alarm(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    require_capability(entry, Capability.WAKEUP_ALARMS, SERVICE_DELETE_WAKEUP_ALARM)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_delete_wakeup_alarm(call.data[ATTR_ALARM_ID])
+    await entry.runtime_data.coordinator.async_request_refresh()
+
+
+async def _async_list_wakeup_alarms(call: ServiceCall) -> ServiceResponse:
+    entry, extension = resolve_target(call.hass, call.data, use_default=False)
+    require_capability(entry, Capability.WAKEUP_ALARMS, SERVICE_LIST_WAKEUP_ALARMS)
+    with pbx_errors(call.hass, entry):
+        alarms = await entry.runtime_data.client.async_list_wakeup_alarms(extension)
+    return {ATTR_ALARMS: [alarm_as_dict(alarm) for alarm in alarms]}
+
+
+async def _async_queue_agent(call: ServiceCall) -> None:
+    entry, extension = resolve_extension(call.hass, call.data)
+    require_capability(entry, Capability.QUEUE_AGENTS, SERVICE_QUEUE_AGENT)
+    queue: str = call.data[ATTR_QUEUE]
+    if queue not in entry.runtime_data.coordinator.data.queues:
+        raise _invalid("unknown_queue", queue=queue, pbx=entry.title)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_queue_agent(
+            queue, extension, call.data[ATTR_ACTION], call.data.get(ATTR_REASON)
+        )
+    await entry.runtime_data.coordinator.async_request_refresh()
+
+
+async def _async_accept_inbound_call(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    require_capability(entry, Capability.INBOUND_CONTROL, SERVICE_ACCEPT_INBOUND_CALL)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_accept_inbound(call.data[ATTR_CALL_ID])
+
+
+async def _async_reject_inbound_call(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    require_capability(entry, Capability.INBOUND_CONTROL, SERVICE_REJECT_INBOUND_CALL)
+    with pbx_errors(call.hass, entry):
+        await entry.runtime_data.client.async_refuse_inbound(call.data[ATTR_CALL_ID])
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, from `async_setup`)."""
+    register = hass.services.async_register
+    register(
+        DOMAIN, SERVICE_DIAL, _async_dial, DIAL_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+    )
+    register(DOMAIN, SERVICE_HANGUP, _async_hangup, HANGUP_SCHEMA)
+    register(DOMAIN, SERVICE_TRANSFER, _async_transfer, TRANSFER_SCHEMA)
+    register(DOMAIN, SERVICE_LISTEN, _async_listen, LISTEN_SCHEMA)
+    register(
+        DOMAIN, SERVICE_PAGE, _async_page, PAGE_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+    )
+    register(
+        DOMAIN,
+        SERVICE_SET_WAKEUP_ALARM,
+        _async_set_wakeup_alarm,
+        SET_WAKEUP_ALARM_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(
+        DOMAIN,
+        SERVICE_DELETE_WAKEUP_ALARM,
+        _async_delete_wakeup_alarm,
+        DELETE_WAKEUP_ALARM_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_LIST_WAKEUP_ALARMS,
+        _async_list_wakeup_alarms,
+        LIST_WAKEUP_ALARMS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    register(DOMAIN, SERVICE_QUEUE_AGENT, _async_queue_agent, QUEUE_AGENT_SCHEMA)
+    register(DOMAIN, SERVICE_ACCEPT_INBOUND_CALL, _async_accept_inbound_call, INBOUND_SCHEMA)
+    register(DOMAIN, SERVICE_REJECT_INBOUND_CALL, _async_reject_inbound_call, INBOUND_SCHEMA)
