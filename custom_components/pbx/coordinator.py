@@ -30,6 +30,7 @@ from .api.models import (
     QueueChange,
     Snapshot,
     TrunkChange,
+    WakeupAlarm,
 )
 from .const import CONF_EXTENSIONS, DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
 
@@ -214,6 +215,22 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if self.events_connected != connected:
             self.events_connected = connected
             self._notify([PBX_KEY])
+
+    @callback
+    def async_alarms_changed(
+        self, *, stored: WakeupAlarm | None = None, deleted: str | None = None
+    ) -> None:
+        """Show a wake-up alarm the PBX stored or deleted without waiting for the next read."""
+        gone = {deleted, stored.alarm_id if stored else None} - {None}
+        alarms = {
+            number: tuple(alarm for alarm in items if alarm.alarm_id not in gone)
+            for number, items in self.data.alarms.items()
+        }
+        if stored is not None:
+            alarms[stored.extension] = (*alarms.get(stored.extension, ()), stored)
+        self.async_set_updated_data(
+            replace(self.data, alarms={number: items for number, items in alarms.items() if items})
+        )
 
     @callback
     def async_add_call_listener(self, extension: str, listener: CallListener) -> CALLBACK_TYPE:

@@ -437,7 +437,7 @@ async def _async_set_wakeup_alarm(call: ServiceCall) -> ServiceResponse:
         elif days is not None:
             changes.update(days=days, date=None)
         stored = await client.async_set_wakeup_alarm(replace(base, **changes))
-    await entry.runtime_data.coordinator.async_request_refresh()
+    entry.runtime_data.coordinator.async_alarms_changed(stored=stored)
     return alarm_as_dict(stored)
 
 
@@ -446,7 +446,7 @@ async def _async_delete_wakeup_alarm(call: ServiceCall) -> None:
     require_capability(entry, Capability.WAKEUP_ALARMS, SERVICE_DELETE_WAKEUP_ALARM)
     with pbx_errors(call.hass, entry):
         await entry.runtime_data.client.async_delete_wakeup_alarm(call.data[ATTR_ALARM_ID])
-    await entry.runtime_data.coordinator.async_request_refresh()
+    entry.runtime_data.coordinator.async_alarms_changed(deleted=call.data[ATTR_ALARM_ID])
 
 
 async def _async_list_wakeup_alarms(call: ServiceCall) -> ServiceResponse:
