@@ -9,11 +9,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import create_client
-from .const import CONF_PUSH_URL, DOMAIN, Transport
+from .const import DOMAIN, Transport
 from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData
 from .entity import device_identifier, device_info
 from .intent import async_setup_intents
-from .push import async_remove_push, async_start_push, chosen_transport, transports
+from .push import async_remove_push, async_start_push, chosen_transport
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -66,10 +66,8 @@ async def _async_start_events(hass: HomeAssistant, entry: PbxConfigEntry) -> Non
             # Events sent before the PBX knew the address are lost: read everything again.
             await coordinator.async_request_refresh()
             return
-        if Transport.STREAM not in transports(client):
-            return
-    if transport is not None:
-        coordinator.async_start_event_stream()
+    # The stream, chosen or as the fallback; it does nothing for a PBX without one.
+    coordinator.async_start_event_stream()
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
@@ -80,13 +78,7 @@ async def _async_entry_updated(hass: HomeAssistant, entry: PbxConfigEntry) -> No
 
 async def async_remove_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
     """Take back what the entry registered on the PBX (its push subscriptions)."""
-    if not entry.data.get(CONF_PUSH_URL):
-        return
-    client = create_client(async_get_clientsession(hass), entry.data)
-    try:
-        await async_remove_push(hass, entry, client)
-    finally:
-        await client.async_close()
+    await async_remove_push(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:

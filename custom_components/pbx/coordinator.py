@@ -124,12 +124,18 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self.events_connected: bool | None = None
         """Whether the live event channel is up; `None` when the PBX has none."""
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
+        self._reads_in_flight: list[list[PbxEvent]] = []
         """The data of the latest call events, oldest first ("who called last?")."""
 
     @property
     def has_live_events(self) -> bool:
         """Whether this PBX gives call events (pushed, or polled fast)."""
         return bool({Capability.EVENT_STREAM, Capability.WEBHOOK_EVENTS} & self.client.capabilities)
+
+    @property
+    def reading(self) -> bool:
+        """Whether a full read of the PBX is in progress."""
+        return bool(self._reads_in_flight)
 
     @property
     def info(self) -> PbxInfo:
@@ -149,9 +155,19 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             )
 
     async def _async_update_data(self) -> Snapshot:
-        """Read a full snapshot."""
-        with map_errors():
-            return await self.client.async_fetch_snapshot()
+        """Read a full snapshot, with the events that arrived while it was read on top."""
+        arrived: list[PbxEvent] = []
+        self._reads_in_flight.append(arrived)
+        try:
+            with map_errors():
+                snapshot = await self.client.async_fetch_snapshot()
+        finally:
+            self._reads_in_flight.remove(arrived)
+        # The PBX answered with what it had when asked: anything pushed since is newer.
+        for event in arrived:
+            if (updated := self._updated(snapshot, event)) is not None:
+                snapshot = updated[0]
+        return snapshot
 
     @callback
     def async_add_subject_listener(
@@ -267,11 +283,14 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if isinstance(event, ChannelChange):
             self.async_set_events_connected(event.connected)
             if event.connected:
-                # Events may have been missed while the channel was down: read everything again.
+                # Events may have been missed while the channel was down: read everything again
+                # now (the stream's own backoff keeps reconnects, and so these reads, rare).
                 self.config_entry.async_create_background_task(
-                    self.hass, self.async_request_refresh(), f"{DOMAIN} resync"
+                    self.hass, self.async_refresh(), f"{DOMAIN} resync"
                 )
             return
+        for arrived in self._reads_in_flight:
+            arrived.append(event)
         updated = self._updated(self.data, event)
         if updated is not None:
             snapshot, keys = updated

@@ -14,9 +14,10 @@ from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .api import PbxClient, PbxError
+from .api import PbxClient, PbxError, create_client
 from .api.models import Capability, PbxEvent
 from .const import CONF_PUSH_URL, CONF_TRANSPORT, CONF_WEBHOOK_ID, DOMAIN, LOGGER, Transport
 from .coordinator import PbxConfigEntry
@@ -31,11 +32,16 @@ parser (which drops it quietly) instead of being logged as a warning."""
 
 def transports(client: PbxClient) -> list[Transport]:
     """The transports this PBX offers, the preferred one first."""
-    offered: list[Transport] = []
-    if Capability.EVENT_STREAM in client.capabilities:
-        offered.append(Transport.STREAM)
-    if Capability.WEBHOOK_EVENTS in client.capabilities:
-        offered.insert(0 if client.push_preferred else len(offered), Transport.WEBHOOK)
+    offered = [
+        transport
+        for transport, capability in (
+            (Transport.STREAM, Capability.EVENT_STREAM),
+            (Transport.WEBHOOK, Capability.WEBHOOK_EVENTS),
+        )
+        if capability in client.capabilities
+    ]
+    if client.push_preferred:
+        offered.sort(key=lambda transport: transport is not Transport.WEBHOOK)
     return offered
 
 
@@ -112,16 +118,19 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     return True
 
 
-async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry, client: PbxClient) -> None:
+async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
     """Take back the push registrations the entry made on the PBX (the entry is removed)."""
     url = entry.data.get(CONF_PUSH_URL)
     if not url:
         return
+    client = create_client(async_get_clientsession(hass), entry.data)
     try:
         await client.async_set_push_url(url)
         await client.async_set_push_url(None)
     except PbxError as err:
         LOGGER.warning("Could not remove the event subscriptions from %s: %s", entry.title, err)
+    finally:
+        await client.async_close()
 
 
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]

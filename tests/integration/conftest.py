@@ -71,7 +71,8 @@ async def loaded_entry(
         hass,
         lambda: (state := hass.states.get(LIVE_EVENTS)) is not None
         and state.state == "on"
-        and len(yeastar.requests_to("extension/list")) >= 2,
+        and len(yeastar.requests_to("extension/list")) >= 2
+        and not yeastar_entry.runtime_data.coordinator.reading,
     )
     return yeastar_entry
 

@@ -23,9 +23,11 @@ from custom_components.pbx.api.models import (
     TrunkChange,
     TrunkState,
 )
-from simulator import MirtaServer, PbxModel
+from custom_components.pbx.api.yeastar import YeastarClient
+from simulator import MirtaServer, PbxModel, YeastarServer
 
 from ..conftest import mirta_data
+from .conftest import LIVE_EVENTS, wait_until
 
 
 @pytest.fixture
@@ -179,3 +181,66 @@ async def test_trunk_change_on_yeastar(hass: HomeAssistant, loaded_entry: MockCo
     coordinator.async_apply_event(TrunkChange("SIP-Provider", TrunkState.DOWN))
     assert hass.states.get("sensor.demo_hotel_pbx_trunk_sip_provider").state == "down"
     coordinator.async_apply_event(TrunkChange("SIP-Provider", TrunkState.DOWN))
+
+
+async def test_yeastar_websocket_dropped_reconnects_and_resyncs(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    yeastar: YeastarServer,
+    model: PbxModel,
+    call_events: asyncio.Queue[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(YeastarClient, "backoff_start", 0.3)
+    live: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        callback(
+            lambda event: live.append(event.data["new_state"].state)
+            if event.data["entity_id"] == LIVE_EVENTS
+            else None
+        ),
+    )
+    reads = len(yeastar.requests_to("extension/list"))
+    assert yeastar.drop_websockets() == 1
+    await wait_until(hass, lambda: live == ["off"])
+    # While the socket is down, extension 102 starts ringing: only a read can tell.
+    ringing = model.inbound_call("5550100", "102")
+    await wait_until(hass, lambda: live == ["off", "on"])
+    await wait_until(hass, lambda: len(yeastar.requests_to("extension/list")) > reads)
+    await wait_until(
+        hass, lambda: hass.states.get("sensor.front_desk_102_status").state == "ringing"
+    )
+    missed_while_down = await next_call_event(call_events)
+    assert (missed_while_down["event_type"], missed_while_down["call_id"]) == (
+        "incoming",
+        ringing.call_id,
+    )
+    # The next call is seen once, not twice (no second socket, no replay).
+    call = model.inbound_call("5550111", "101")
+    incoming = await next_call_event(call_events)
+    assert (incoming["event_type"], incoming["extension"]) == ("incoming", "101")
+    await asyncio.sleep(0.3)
+    await hass.async_block_till_done()
+    assert call_events.empty()
+    assert yeastar.websocket_count == 1
+    model.hangup(call.call_id)
+    model.hangup(ringing.call_id)
+
+
+async def test_events_during_a_read_stay_on_top(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    coordinator = loaded_entry.runtime_data.coordinator
+    yeastar.faults.latency = 0.3
+    read = hass.async_create_task(coordinator.async_refresh())
+    async with asyncio.timeout(5):
+        while not coordinator.reading:  # not `wait_until`: it would wait for the read
+            await asyncio.sleep(0.01)
+    # Pushed while the PBX was answering the read: newer than what the read returns.
+    coordinator.async_apply_event(ExtensionChange("101", dnd=True))
+    coordinator.async_apply_event(ExtensionChange("999", dnd=True))
+    await read
+    assert not coordinator.reading
+    assert coordinator.data.extensions["101"].dnd is True
+    assert "999" not in coordinator.data.extensions

@@ -297,3 +297,66 @@ async def test_removal_survives_an_unreachable_pbx(
     assert await hass.config_entries.async_remove(entry.entry_id)
     assert "Could not remove the event subscriptions" in caplog.text
     await asyncio.sleep(0)
+
+
+async def test_oversized_push_without_length_and_parser_bugs_stay_quiet(
+    hass: HomeAssistant,
+    webhook_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    changes: list[Event] = []
+    hass.bus.async_listen("state_changed", callback(lambda event: changes.append(event)))
+    url = webhook_entry.data[CONF_PUSH_URL]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 4096
+
+    def broken_parser(*args: object) -> list[object]:
+        raise KeyError("a parser bug")
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=chunks()) as response:  # chunked: no Content-Length
+            assert response.status == 200
+        monkeypatch.setattr(webhook_entry.runtime_data.client, "parse_push", broken_parser)
+        async with session.post(url, data=b"{}") as response:
+            assert response.status == 200
+    await hass.async_block_till_done()
+    assert changes == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "Traceback" not in caplog.text
+
+
+async def test_telphin_refusing_subscriptions_falls_back_to_polling(
+    hass: HomeAssistant,
+    ha_url: str,
+    telphin: TelphinServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(TelphinClient, "calls_poll_interval", 0.05)
+    await hass.config.async_update(external_url=ha_url)
+    telphin.event_limit = 0
+    entry = await add_entry(hass, telphin_data(telphin), str(telphin.account_id))
+    assert "refused the address for its events" in caplog.text
+    assert CONF_PUSH_URL not in entry.data
+    await wait_until(hass, lambda: live_events(hass, entry) == "on")
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_entry_without_pushes_is_removed_without_asking_the_pbx(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    logins = len(yeastar.requests_to("get_token"))
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    assert len(yeastar.requests_to("get_token")) == logins
+
+
+async def test_data_changes_do_not_reload(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    runtime = loaded_entry.runtime_data
+    hass.config_entries.async_update_entry(loaded_entry, title="Front office PBX")
+    await hass.async_block_till_done()
+    assert loaded_entry.runtime_data is runtime
