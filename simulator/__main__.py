@@ -36,11 +36,18 @@ class Surface:
     build: Callable[[PbxModel, argparse.Namespace, Faults], tuple[SimServer, int, str]]
     flow_inputs: Callable[[SimServer, argparse.Namespace], dict[str, object]]
     """What a user types into the integration's config flow to add this PBX."""
+    loopback: str | None = None
+    """Another loopback address to serve on instead of 127.0.0.1: Synway and VoIPSUN PBXs
+    are both known by their host alone, so on one machine they need different addresses."""
+
+    def host(self, args: argparse.Namespace) -> str:
+        """The address to listen on."""
+        return self.loopback if self.loopback and args.host == "127.0.0.1" else args.host
 
 
 SURFACES: list[Surface] = [
     Surface("yeastar", yeastar.add_arguments, yeastar.build, yeastar.flow_inputs),
-    Surface("synway", synway.add_arguments, synway.build, synway.flow_inputs),
+    Surface("synway", synway.add_arguments, synway.build, synway.flow_inputs, "127.0.0.2"),
     Surface("mirta", mirta.add_arguments, mirta.build, mirta.flow_inputs),
     Surface("voipsun", voipsun.add_arguments, voipsun.build, voipsun.flow_inputs),
     Surface("telphin", telphin.add_arguments, telphin.build, telphin.flow_inputs),
@@ -94,7 +101,9 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         for index, surface in enumerate(SURFACES):
             server, port, credentials = surface.build(model, args, faults)
-            await server.start(args.host, args.base_port + index if args.base_port else port)
+            await server.start(
+                surface.host(args), args.base_port + index if args.base_port else port
+            )
             servers.append(server)
             print(f"{surface.name:<8} {server.url}  {credentials}", flush=True)  # noqa: T201
             if args.print_flow:

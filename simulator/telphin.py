@@ -820,6 +820,7 @@ def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[Si
         client_secret=args.telphin_client_secret,
         faults=faults,
         tls=args.tls,
+        account_name="Demo Hotel (Telphin)",
     )
     return server, args.telphin_port, f"client_id={args.telphin_client_id}"
 

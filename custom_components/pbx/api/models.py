@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -46,6 +47,20 @@ class ExtensionState(StrEnum):
     IN_CALL = "in_call"
     ON_HOLD = "on_hold"
     OFFLINE = "offline"
+
+
+BUSIEST_FIRST = (
+    ExtensionState.IN_CALL,
+    ExtensionState.ON_HOLD,
+    ExtensionState.RINGING,
+    ExtensionState.CALLING,
+)
+
+
+def busiest_state(states: Iterable[ExtensionState]) -> ExtensionState | None:
+    """The state that best describes an extension in several calls (`None` in none)."""
+    found = set(states)
+    return next((state for state in BUSIEST_FIRST if state in found), None)
 
 
 class TrunkState(StrEnum):

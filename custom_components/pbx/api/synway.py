@@ -61,6 +61,7 @@ from .models import (
     Vendor,
     WakeupAlarm,
     Weekday,
+    busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
 
@@ -204,12 +205,6 @@ DEFAULT_SNOOZE_MINUTES = 5
 # Assumed: the document gives no rule for alarm names; a name is required, so one is made up.
 DEFAULT_ALARM_NAME = "wakeup"
 
-STATE_PRIORITY = (
-    ExtensionState.IN_CALL,
-    ExtensionState.ON_HOLD,
-    ExtensionState.RINGING,
-    ExtensionState.CALLING,
-)
 ANSWERED_STATES = (ExtensionState.IN_CALL, ExtensionState.ON_HOLD)
 
 
@@ -275,14 +270,6 @@ def trunk_status(status: Any) -> TrunkState | None:
     if state is None:
         _LOGGER.debug("Unknown Synway trunk status %r", status)
     return state
-
-
-def busiest_state(states: list[ExtensionState]) -> ExtensionState | None:
-    """The state that best describes an extension with several call legs."""
-    for state in STATE_PRIORITY:
-        if state in states:
-            return state
-    return None
 
 
 def parse_alarms(value: Any, extension: str | None = None) -> list[WakeupAlarm]:

@@ -62,6 +62,7 @@ from .models import (
     Snapshot,
     Vendor,
     WakeupAlarm,
+    busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
 from .tracker import CallTracker
@@ -99,12 +100,6 @@ SUBSCRIBE_CONCURRENCY = 4
 BACKOFF_MAX = 60.0
 """Longest pause between two failed polls of the current calls."""
 
-STATE_PRIORITY = (
-    ExtensionState.IN_CALL,
-    ExtensionState.ON_HOLD,
-    ExtensionState.RINGING,
-    ExtensionState.CALLING,
-)
 
 _EXT_NAME_RE = re.compile(r"^(?:[^*@\s]*\*)?([0-9A-Za-z_#+.-]{1,40})(?:@\S*)?$")
 """`16780*102@sip.telphin.com` (or `16780*102`, or `102`): the extension number is `102`."""
@@ -164,14 +159,6 @@ def parse_gmt(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
-
-
-def busiest_state(states: list[ExtensionState]) -> ExtensionState | None:
-    """The state that best describes an extension with several calls."""
-    for state in STATE_PRIORITY:
-        if state in states:
-            return state
-    return None
 
 
 def _header_seconds(value: str | None, now: float) -> float | None:

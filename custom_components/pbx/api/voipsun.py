@@ -74,6 +74,7 @@ from .models import (
     TrunkState,
     Vendor,
     WakeupAlarm,
+    busiest_state,
 )
 from .parse import as_bool, as_int, as_str
 from .tracker import CallTracker
@@ -130,13 +131,6 @@ _AGENT_ACTIONS: dict[AgentAction, str] = {
     AgentAction.PAUSE: "agentpause",
     AgentAction.UNPAUSE: "agentunpause",
 }
-
-_STATE_PRIORITY = (
-    ExtensionState.IN_CALL,
-    ExtensionState.ON_HOLD,
-    ExtensionState.RINGING,
-    ExtensionState.CALLING,
-)
 
 
 def error_meaning(code: int | None) -> str | None:
@@ -211,15 +205,6 @@ def _has_address(value: str | None) -> bool | None:
         return None
     text = value.strip().lower()
     return bool(text) and text not in _NOT_AN_ADDRESS
-
-
-def busiest_state(states: Iterable[ExtensionState]) -> ExtensionState | None:
-    """The state that best describes an extension with several call legs."""
-    found = set(states)
-    for state in _STATE_PRIORITY:
-        if state in found:
-            return state
-    return None
 
 
 # Peers (sipstatus) ---------------------------------------------------------------------

@@ -55,6 +55,7 @@ from .models import (
     Vendor,
     WakeupAlarm,
     Weekday,
+    busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str, decode_json_object
 from .tracker import CallTracker
@@ -98,12 +99,6 @@ MEMBER_STATES: dict[str, ExtensionState] = {
     "HOLD": ExtensionState.ON_HOLD,
 }
 
-STATE_PRIORITY = (
-    ExtensionState.IN_CALL,
-    ExtensionState.ON_HOLD,
-    ExtensionState.RINGING,
-    ExtensionState.CALLING,
-)
 
 CALL_TYPES = {
     "inbound": CallDirection.INBOUND,
@@ -167,14 +162,6 @@ def trunk_state(code: Any) -> TrunkState | None:
     if value is None:
         return None
     return TRUNK_STATES.get(value, TrunkState.DOWN)
-
-
-def busiest_state(states: list[ExtensionState]) -> ExtensionState | None:
-    """The state that best describes an extension with several call legs."""
-    for state in STATE_PRIORITY:
-        if state in states:
-            return state
-    return None
 
 
 class YeastarClient(PbxClient):
