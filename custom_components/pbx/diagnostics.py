@@ -9,6 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .coordinator import PbxConfigEntry
+from .push import chosen_transport
 
 TO_REDACT = {
     "client_id",
@@ -20,6 +21,7 @@ TO_REDACT = {
     "access_token",
     "refresh_token",
     "webhook_id",
+    "push_url",
     "caller_number",
     "caller_name",
     "callee_number",
@@ -40,5 +42,9 @@ async def async_get_config_entry_diagnostics(
         "pbx": asdict(runtime.coordinator.info),
         "capabilities": sorted(runtime.client.capabilities),
         "last_update_success": runtime.coordinator.last_update_success,
+        "live_events": {
+            "transport": chosen_transport(entry, runtime.client),
+            "connected": runtime.coordinator.events_connected,
+        },
         "snapshot": async_redact_data(asdict(snapshot), TO_REDACT),
     }

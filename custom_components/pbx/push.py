@@ -83,14 +83,8 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
         allowed_methods=METHODS,
     )
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
-    try:
-        url = webhook.async_generate_url(
-            hass,
-            webhook_id,
-            allow_internal=not client.push_public,
-            prefer_external=client.push_public,
-        )
-    except NoURLAvailableError:
+    url = await _async_push_url(hass, client, webhook_id)
+    if url is None:
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -116,6 +110,32 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PUSH_URL: url})
     runtime.coordinator.async_set_events_connected(True)
     return True
+
+
+async def _async_push_url(hass: HomeAssistant, client: PbxClient, webhook_id: str) -> str | None:
+    """Where the PBX must send its pushes (`None`: nowhere it can reach).
+
+    A PBX on the internet gets a Home Assistant Cloud webhook where there is a subscription,
+    else the external URL; one on the local network gets the local address first.
+    """
+    if client.push_public and "cloud" in hass.config.components:
+        # Set up already, so importing it costs nothing (and nothing for those without it).
+        from homeassistant.components import cloud
+
+        if cloud.async_active_subscription(hass):
+            try:
+                return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+            except cloud.CloudNotAvailable as err:
+                LOGGER.debug("No Home Assistant Cloud webhook (%s): the external URL is used", err)
+    try:
+        return webhook.async_generate_url(
+            hass,
+            webhook_id,
+            allow_internal=not client.push_public,
+            prefer_external=client.push_public,
+        )
+    except NoURLAvailableError:
+        return None
 
 
 async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry) -> None:

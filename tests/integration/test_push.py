@@ -6,13 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator
 import logging
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
+from homeassistant.components.cloud import CloudNotConnected
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.pbx.api.telphin import TelphinClient
 from custom_components.pbx.const import CONF_PUSH_URL, CONF_TRANSPORT, CONF_WEBHOOK_ID, DOMAIN
@@ -274,9 +279,10 @@ async def test_telphin_subscriptions_once_and_removed_with_the_entry(
     await wait_until(hass, lambda: any(e["event_type"] == "incoming" for e in call_events))
     assert telphin.deliveries
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert telphin.subscriptions == subscriptions
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert telphin.subscriptions == subscriptions
 
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
@@ -360,3 +366,48 @@ async def test_data_changes_do_not_reload(
     hass.config_entries.async_update_entry(loaded_entry, title="Front office PBX")
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data is runtime
+
+
+async def test_diagnostics_hide_the_webhook(
+    hass: HomeAssistant, webhook_entry: MockConfigEntry, hass_client: Any
+) -> None:
+    result = await get_diagnostics_for_config_entry(hass, hass_client, webhook_entry)
+    assert webhook_entry.data[CONF_WEBHOOK_ID] not in str(result)
+    assert result["entry"]["data"][CONF_PUSH_URL] == "**REDACTED**"
+    assert result["live_events"] == {"transport": "webhook", "connected": True}
+
+
+@pytest.mark.parametrize(
+    ("subscribed", "cloud_connected"), [(True, True), (True, False), (False, False)]
+)
+async def test_telphin_uses_a_cloud_webhook(
+    hass: HomeAssistant,
+    ha_url: str,
+    telphin: TelphinServer,
+    model: PbxModel,
+    call_events: list[dict[str, Any]],
+    subscribed: bool,
+    cloud_connected: bool,
+) -> None:
+    """Home Assistant Cloud is the one thing mocked: it relays to the local web server here."""
+    await hass.config.async_update(external_url=f"{ha_url}/")
+    hass.config.components.add("cloud")
+    relayed: list[str] = []
+
+    async def cloudhook(hass: HomeAssistant, webhook_id: str) -> str:
+        if not cloud_connected:
+            raise CloudNotConnected
+        relayed.append(webhook_id)
+        return f"{ha_url}/api/webhook/{webhook_id}?via=cloud"
+
+    with (
+        patch("homeassistant.components.cloud.async_active_subscription", return_value=subscribed),
+        patch("homeassistant.components.cloud.async_get_or_create_cloudhook", cloudhook),
+    ):
+        entry = await add_entry(hass, telphin_data(telphin), str(telphin.account_id))
+    url = entry.data[CONF_PUSH_URL]
+    assert url.endswith("?via=cloud") is cloud_connected
+    assert {s.url for s in telphin.subscriptions.values()} == {url}
+    model.inbound_call("5550100", "101")
+    await wait_until(hass, lambda: any(e["event_type"] == "incoming" for e in call_events))
+    await hass.config_entries.async_unload(entry.entry_id)
