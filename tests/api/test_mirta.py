@@ -1323,3 +1323,13 @@ async def test_surface_agents_and_queues(
     assert model.queues["6400"].agents["201"].paused
     assert (await get(reqtype="QUEUE", action="clean", id="1"))["Response"] == "Success"
     assert await get(reqtype="QUEUE", action="list", id="1") == ""
+
+
+async def test_a_snapshot_handed_out_never_changes(client: MirtaClient, model: PbxModel) -> None:
+    snapshot = await client.async_fetch_snapshot()
+    assert snapshot.extensions["101"].state is ExtensionState.IDLE
+    model.inbound_call("5550100", "101")
+    calls = await client.async_fetch_calls()
+    assert calls.extensions["101"].state is ExtensionState.RINGING
+    # The integration compares the next reads with this one: it must stay as it was read.
+    assert snapshot.extensions["101"].state is ExtensionState.IDLE

@@ -197,6 +197,8 @@ async def test_mirta_incoming_call_within_one_fast_poll(
     state = hass.states.get(event_entity)
     assert state.attributes["event_type"] == "incoming"
     assert state.attributes["caller_name"] == "Alice"
+    status = entity(hass, mirta_entry, "sensor", "ext-101-status")
+    await wait_until(hass, lambda: hass.states.get(status).state == "ringing", timeout=2)
     model.hangup(call.call_id)
     await wait_until(hass, lambda: call_events[-1]["event_type"] == "missed")
 

@@ -404,7 +404,7 @@ class MirtaClient(PbxClient):
         extensions = {
             number: _with_legs(ext, legs.get(number, [])) for number, ext in extensions.items()
         }
-        self._extensions = extensions
+        self._extensions = dict(extensions)  # the snapshot handed out must never change
         for key, queue in queues.items():
             agents = tuple(
                 replace(
