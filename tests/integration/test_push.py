@@ -278,6 +278,15 @@ async def test_telphin_subscriptions_once_and_removed_with_the_entry(
     model.inbound_call("5550100", "101", caller_name="Alice")
     await wait_until(hass, lambda: any(e["event_type"] == "incoming" for e in call_events))
     assert telphin.deliveries
+    event_entity = er.async_get(hass).async_get_entity_id(
+        "event", DOMAIN, f"{entry.unique_id}-ext-101-call"
+    )
+    state = hass.states.get(event_entity or "")
+    assert state is not None
+    assert (state.attributes["event_type"], state.attributes["caller_number"]) == (
+        "incoming",
+        "5550100",
+    )
 
     for _ in range(2):
         assert await hass.config_entries.async_reload(entry.entry_id)
