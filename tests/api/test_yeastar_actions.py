@@ -22,7 +22,7 @@ from custom_components.pbx.api.yeastar import YeastarClient, parse_alarm, render
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import yeastar_data
-from .test_yeastar_hostile import HostilePbx
+from .test_yeastar_hostile import HostilePbx, client_of
 
 WEEKDAYS = frozenset({Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI})
 
@@ -436,22 +436,8 @@ async def hostile() -> AsyncIterator[HostilePbx]:
 
 @pytest.fixture
 async def hostile_client(hostile: HostilePbx) -> AsyncIterator[YeastarClient]:
-    async with aiohttp.ClientSession() as session:
-        client = create_client(
-            session,
-            {
-                "vendor": "yeastar",
-                "host": "127.0.0.1",
-                "port": hostile.port,
-                "ssl": False,
-                "client_id": "id",
-                "client_secret": "secret-0001",
-            },
-        )
-        assert isinstance(client, YeastarClient)
-        await client.async_connect()
+    async with client_of(hostile, connect=True) as client:
         yield client
-        await client.async_close()
 
 
 def call_with(*members: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from custom_components.pbx.api.yeastar import MAX_EVENT_BYTES, YeastarClient
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import yeastar_data
-from .test_yeastar_hostile import TOKEN, HostilePbx
+from .test_yeastar_hostile import TOKEN, HostilePbx, client_of
 
 SN = "3631A2024000017"
 
@@ -533,22 +533,8 @@ async def odd() -> AsyncIterator[OddSocketPbx]:
 
 @pytest.fixture
 async def odd_client(odd: OddSocketPbx) -> AsyncIterator[YeastarClient]:
-    async with aiohttp.ClientSession() as session:
-        client = create_client(
-            session,
-            {
-                "vendor": "yeastar",
-                "host": "127.0.0.1",
-                "port": odd.port,
-                "ssl": False,
-                "client_id": "id",
-                "client_secret": "secret-0001",
-            },
-        )
-        assert isinstance(client, YeastarClient)
-        await client.async_connect()
+    async with client_of(odd, connect=True) as client:
         yield client
-        await client.async_close()
 
 
 async def drain(ws: web.WebSocketResponse) -> None:

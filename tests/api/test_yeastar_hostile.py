@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -67,8 +68,9 @@ async def pbx() -> AsyncIterator[HostilePbx]:
     await server.stop()
 
 
-@pytest.fixture
-async def client(pbx: HostilePbx) -> AsyncIterator[YeastarClient]:
+@contextlib.asynccontextmanager
+async def client_of(pbx: HostilePbx, *, connect: bool = False) -> AsyncIterator[YeastarClient]:
+    """A Yeastar client of a scripted PBX (connected or not), closed afterwards."""
     async with aiohttp.ClientSession() as session:
         client = create_client(
             session,
@@ -82,8 +84,16 @@ async def client(pbx: HostilePbx) -> AsyncIterator[YeastarClient]:
             },
         )
         assert isinstance(client, YeastarClient)
+        if connect:
+            await client.async_connect()
         yield client
         await client.async_close()
+
+
+@pytest.fixture
+async def client(pbx: HostilePbx) -> AsyncIterator[YeastarClient]:
+    async with client_of(pbx) as client:
+        yield client
 
 
 async def test_reply_without_errcode(pbx: HostilePbx, client: YeastarClient) -> None:
