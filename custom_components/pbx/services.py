@@ -248,8 +248,14 @@ def resolve_extension(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[Pbx
 
 def require_capability(entry: PbxConfigEntry, capability: Capability, action: str) -> None:
     """Raise a translated `ServiceValidationError` when the PBX cannot do `action`."""
-    if capability not in entry.runtime_data.client.capabilities:
-        raise _invalid("action_not_supported", action=action, pbx=entry.title)
+    client = entry.runtime_data.client
+    if capability not in client.capabilities:
+        raise _invalid(
+            "action_not_supported",
+            action=action,
+            pbx=entry.title,
+            reason=client.unsupported_reason(capability),
+        )
 
 
 @contextmanager

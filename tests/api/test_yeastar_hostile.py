@@ -212,6 +212,8 @@ async def test_base_class_defaults_say_unsupported() -> None:
         await client.async_set_push_url(None)
         with pytest.raises(PbxUnsupportedError):
             client.async_events()
+        with pytest.raises(PbxUnsupportedError, match="wakeup alarms is not in this PBX's API"):
+            await client.async_list_wakeup_alarms()
         alarm = WakeupAlarm(extension="1", time=__import__("datetime").time(7))
         for call in (
             client.async_dial("1", "2"),

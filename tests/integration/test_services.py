@@ -413,7 +413,11 @@ async def test_listen_unsupported(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "listen", {"extension": "101", "supervisor": "103"})
     assert_error(err.value, "action_not_supported")
-    assert err.value.translation_placeholders == {"action": "listen", "pbx": "Demo Hotel PBX"}
+    assert err.value.translation_placeholders == {
+        "action": "listen",
+        "pbx": "Demo Hotel PBX",
+        "reason": "listen is not in this PBX's API",
+    }
 
 
 async def test_listen(

@@ -103,6 +103,8 @@ class PbxClient(abc.ABC):
     """Pushes over HTTP beat the event stream, which is only a fallback (`WEBHOOK_EVENTS`)."""
     push_public: ClassVar[bool] = False
     """The PBX is on the internet: its pushes need Home Assistant's external URL."""
+    unsupported: ClassVar[Mapping[Capability, str]] = {}
+    """Why this PBX cannot do what its capabilities lack, where its API says so."""
 
     def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
         """Keep the session and the connection data."""
@@ -175,31 +177,40 @@ class PbxClient(abc.ABC):
 
     # Actions -------------------------------------------------------------------------
 
+    def unsupported_reason(self, capability: Capability) -> str:
+        """Why this PBX cannot do `capability`: the vendor's reason, or a plain one."""
+        return self.unsupported.get(
+            capability, f"{capability.value.replace('_', ' ')} is not in this PBX's API"
+        )
+
+    def _unsupported(self, capability: Capability) -> PbxUnsupportedError:
+        return PbxUnsupportedError(self.unsupported_reason(capability))
+
     async def async_dial(
         self, extension: str, number: str, *, auto_answer: bool = False
     ) -> str | None:
         """Ring `extension`, then connect it to `number`; return the call id."""
-        raise PbxUnsupportedError("dial")
+        raise self._unsupported(Capability.DIAL)
 
     async def async_hangup(
         self, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
         """End an extension's call, or a call by its id."""
-        raise PbxUnsupportedError("hangup")
+        raise self._unsupported(Capability.HANGUP)
 
     async def async_transfer(
         self, number: str, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
         """Blind-transfer a call to `number`."""
-        raise PbxUnsupportedError("transfer")
+        raise self._unsupported(Capability.TRANSFER)
 
     async def async_listen(self, supervisor: str, extension: str, mode: ListenMode) -> None:
         """Let `supervisor` join `extension`'s call."""
-        raise PbxUnsupportedError("listen")
+        raise self._unsupported(Capability.LISTEN)
 
     async def async_set_dnd(self, extension: str, enabled: bool) -> None:
         """Switch do-not-disturb of an extension."""
-        raise PbxUnsupportedError("dnd")
+        raise self._unsupported(Capability.DND)
 
     async def async_page(
         self,
@@ -211,33 +222,33 @@ class PbxClient(abc.ABC):
         prompt: str | None = None,
     ) -> str | None:
         """Page a group or extensions; return the call id where there is one."""
-        raise PbxUnsupportedError("page")
+        raise self._unsupported(Capability.PAGING)
 
     async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
         """List wake-up alarms, of one extension or all."""
-        raise PbxUnsupportedError("wakeup alarms")
+        raise self._unsupported(Capability.WAKEUP_ALARMS)
 
     async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
         """Create an alarm (no `alarm_id`) or update one; return it as stored."""
-        raise PbxUnsupportedError("wakeup alarms")
+        raise self._unsupported(Capability.WAKEUP_ALARMS)
 
     async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
         """Delete an alarm."""
-        raise PbxUnsupportedError("wakeup alarms")
+        raise self._unsupported(Capability.WAKEUP_ALARMS)
 
     async def async_queue_agent(
         self, queue: str, extension: str, action: AgentAction, reason: str | None = None
     ) -> None:
         """Log an agent in or out of a queue, or pause / unpause it."""
-        raise PbxUnsupportedError("queue agents")
+        raise self._unsupported(Capability.QUEUE_AGENTS)
 
     async def async_accept_inbound(self, call_id: str) -> None:
         """Let an inbound call the PBX asked about through."""
-        raise PbxUnsupportedError("inbound control")
+        raise self._unsupported(Capability.INBOUND_CONTROL)
 
     async def async_refuse_inbound(self, call_id: str) -> None:
         """Refuse an inbound call the PBX asked about."""
-        raise PbxUnsupportedError("inbound control")
+        raise self._unsupported(Capability.INBOUND_CONTROL)
 
     # Helpers for vendors -------------------------------------------------------------
 

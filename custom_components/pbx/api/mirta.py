@@ -50,7 +50,6 @@ from .models import (
     QueueAgent,
     Snapshot,
     Vendor,
-    WakeupAlarm,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
 from .tracker import CallTracker
@@ -122,7 +121,6 @@ LEG_PRIORITY = (
     ExtensionState.CALLING,
 )
 
-UNSUPPORTED_ALARMS = "MiRTA PBX's API has no wake-up alarms"
 DIALLED_MEMORY = 100
 """How many originate ids of `async_dial` are remembered for hangup and transfer."""
 BACKOFF_MAX = 120.0
@@ -233,6 +231,9 @@ class MirtaClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({API_KEY})
     poll_interval: ClassVar[float] = 60.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    unsupported: ClassVar[Mapping[Capability, str]] = {
+        Capability.WAKEUP_ALARMS: "MiRTA PBX's API has no wake-up alarms"
+    }
 
     def __init__(self, session: Any, data: Mapping[str, Any]) -> None:
         """Prepare the client; nothing is sent until `async_connect`."""
@@ -757,18 +758,6 @@ class MirtaClient(PbxClient):
         params = {"action": "add" if action == AgentAction.LOGIN else "del"}
         params.update({"id": ident} if ident else {"number": queue})
         await self._action("QUEUE", extension=extension, **params)
-
-    async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
-        """Not available: MiRTA's API has no wake-up alarms."""
-        raise PbxUnsupportedError(UNSUPPORTED_ALARMS)
-
-    async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
-        """Not available: MiRTA's API has no wake-up alarms."""
-        raise PbxUnsupportedError(UNSUPPORTED_ALARMS)
-
-    async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
-        """Not available: MiRTA's API has no wake-up alarms."""
-        raise PbxUnsupportedError(UNSUPPORTED_ALARMS)
 
 
 def build_calls(channels: list[Channel]) -> dict[str, Call]:

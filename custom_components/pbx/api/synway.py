@@ -736,6 +736,9 @@ class SynwayClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({PASSWORD})
     poll_interval: ClassVar[float] = 30.0
     push_preferred: ClassVar[bool] = True
+    unsupported: ClassVar[Mapping[Capability, str]] = {
+        Capability.DND: "the Synway IPPBX API has no do-not-disturb setting"
+    }
 
     def __init__(self, session: Any, data: Mapping[str, Any]) -> None:
         """Prepare the client; nothing is sent until `async_connect`."""
@@ -1312,10 +1315,6 @@ class SynwayClient(PbxClient):
         await self._api(
             "monitor", {"extid": supervisor, "monitorid": extension, "mode": LISTEN_MODES[mode]}
         )
-
-    async def async_set_dnd(self, extension: str, enabled: bool) -> None:
-        """Synway's API has no do-not-disturb."""
-        raise PbxUnsupportedError("the Synway IPPBX API has no do-not-disturb setting")
 
     async def async_page(
         self,

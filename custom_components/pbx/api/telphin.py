@@ -42,10 +42,8 @@ from .errors import (
     PbxConnectionError,
     PbxError,
     PbxTlsError,
-    PbxUnsupportedError,
 )
 from .models import (
-    AgentAction,
     Call,
     CallDirection,
     CallEvent,
@@ -61,7 +59,6 @@ from .models import (
     PbxInfo,
     Snapshot,
     Vendor,
-    WakeupAlarm,
     busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
@@ -228,6 +225,12 @@ class TelphinClient(PbxClient):
     calls_poll_interval: ClassVar[float | None] = 5.0
     push_preferred: ClassVar[bool] = True
     push_public: ClassVar[bool] = True
+    unsupported: ClassVar[Mapping[Capability, str]] = {
+        Capability.DND: "Telphin's API has no do-not-disturb setting for extensions",
+        Capability.PAGING: "Telphin's API has no paging",
+        Capability.WAKEUP_ALARMS: "Telphin's API has no wake-up alarms",
+        Capability.QUEUE_AGENTS: "queue agents are not supported for Telphin",
+    }
 
     def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
         """Prepare the client; nothing is sent until `async_connect`."""
@@ -724,40 +727,6 @@ class TelphinClient(PbxClient):
             self._call_path(item, ext_number),
             json_body={"action": "transfer", "send_dst": number},
         )
-
-    async def async_set_dnd(self, extension: str, enabled: bool) -> None:
-        """Not possible: no do-not-disturb setting was found in Telphin's API."""
-        raise PbxUnsupportedError("Telphin's API has no do-not-disturb setting for extensions")
-
-    async def async_page(
-        self,
-        *,
-        group: str | None = None,
-        extensions: list[str] | None = None,
-        source: str | None = None,
-        message: str | None = None,
-        prompt: str | None = None,
-    ) -> str | None:
-        """Not possible: no paging was found in Telphin's API."""
-        raise PbxUnsupportedError("Telphin's API has no paging")
-
-    async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
-        """Not possible: no wake-up alarms were found in Telphin's API."""
-        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
-
-    async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
-        """Not possible: no wake-up alarms were found in Telphin's API."""
-        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
-
-    async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
-        """Not possible: no wake-up alarms were found in Telphin's API."""
-        raise PbxUnsupportedError("Telphin's API has no wake-up alarms")
-
-    async def async_queue_agent(
-        self, queue: str, extension: str, action: AgentAction, reason: str | None = None
-    ) -> None:
-        """Not supported: this client does not manage Telphin queue agents."""
-        raise PbxUnsupportedError("queue agents are not supported for Telphin")
 
     # Push subscriptions --------------------------------------------------------------
 

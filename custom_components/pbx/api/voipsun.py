@@ -73,7 +73,6 @@ from .models import (
     Trunk,
     TrunkState,
     Vendor,
-    WakeupAlarm,
     busiest_state,
 )
 from .parse import as_bool, as_int, as_str
@@ -506,6 +505,12 @@ class VoipsunClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({PASSWORD})
     poll_interval: ClassVar[float] = 60.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    unsupported: ClassVar[Mapping[Capability, str]] = {
+        Capability.TRANSFER: "VoIPSUN's HTTP API cannot transfer calls",
+        Capability.DND: "VoIPSUN's HTTP API has no do-not-disturb control",
+        Capability.PAGING: "VoIPSUN's HTTP API has no paging",
+        Capability.WAKEUP_ALARMS: "VoIPSUN's HTTP API has no wake-up alarms",
+    }
 
     def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
         """Prepare the client; nothing is sent until `async_connect`."""
@@ -907,40 +912,6 @@ class VoipsunClient(PbxClient):
             params[_extension_param("src", extension)] = extension
         _LOGGER.debug("VoIPSUN agent %s %s (queue %s)", extension, action, queue)
         await self._call(_AGENT_ACTIONS[action], params)
-
-    async def async_transfer(
-        self, number: str, *, extension: str | None = None, call_id: str | None = None
-    ) -> None:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API cannot transfer calls")
-
-    async def async_set_dnd(self, extension: str, enabled: bool) -> None:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API has no do-not-disturb control")
-
-    async def async_page(
-        self,
-        *,
-        group: str | None = None,
-        extensions: list[str] | None = None,
-        source: str | None = None,
-        message: str | None = None,
-        prompt: str | None = None,
-    ) -> str | None:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API has no paging")
-
-    async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API has no wake-up alarms")
-
-    async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API has no wake-up alarms")
-
-    async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
-        """Not in this API."""
-        raise PbxUnsupportedError("VoIPSUN's HTTP API has no wake-up alarms")
 
 
 def _extension_param(prefix: str, extension: str) -> str:
