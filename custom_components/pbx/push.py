@@ -100,8 +100,7 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     previous = entry.data.get(CONF_PUSH_URL)
     try:
         if previous and previous != url:
-            # Make the client own the old registrations so that the new URL replaces them.
-            await client.async_set_push_url(previous)
+            await client.async_remove_push_url(previous)
         await client.async_set_push_url(url)
     except PbxError as err:
         LOGGER.warning("%s refused the address for its events: %s", entry.title, err)
@@ -145,8 +144,7 @@ async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
         return
     client = create_client(async_get_clientsession(hass), entry.data)
     try:
-        await client.async_set_push_url(url)
-        await client.async_set_push_url(None)
+        await client.async_remove_push_url(url)
     except PbxError as err:
         LOGGER.warning("Could not remove the event subscriptions from %s: %s", entry.title, err)
     finally:

@@ -1637,3 +1637,15 @@ async def test_simulator_self_call_has_no_events(
     events = await deliver(telphin, receiver, client)
     assert call_events(events) == [("102", CallEventType.OUTGOING), ("102", CallEventType.ENDED)]
     assert telphin.deliveries[-1].fields["CallStatus"] == "CHANUNAVAIL"
+
+
+async def test_remove_push_url_of_an_earlier_client(
+    session: aiohttp.ClientSession, client: TelphinClient, telphin: TelphinServer
+) -> None:
+    url = "https://ha.example/api/webhook/old"
+    await client.async_set_push_url(url)
+    assert telphin.subscriptions
+    fresh = make_client(session, telphin.port)
+    await fresh.async_remove_push_url(url)
+    assert telphin.subscriptions == {}
+    assert fresh.push_url is None

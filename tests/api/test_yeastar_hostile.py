@@ -210,6 +210,7 @@ async def test_base_class_defaults_say_unsupported() -> None:
         assert client.ssl_context is False
         await client.async_close()
         await client.async_set_push_url(None)
+        await client.async_remove_push_url("https://ha.example/hook")
         with pytest.raises(PbxUnsupportedError):
             client.async_events()
         with pytest.raises(PbxUnsupportedError, match="wakeup alarms is not in this PBX's API"):

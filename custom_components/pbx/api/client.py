@@ -175,6 +175,12 @@ class PbxClient(abc.ABC):
     async def async_set_push_url(self, url: str | None) -> None:
         """Tell the PBX (or the client) where pushes must be sent; `None` to stop."""
 
+    async def async_remove_push_url(self, url: str) -> None:
+        """Take back what an earlier client registered on the PBX for pushes to `url`.
+
+        Nothing to do for PBXs whose push address lives only as long as a login.
+        """
+
     # Actions -------------------------------------------------------------------------
 
     def unsupported_reason(self, capability: Capability) -> str:

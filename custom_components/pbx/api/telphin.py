@@ -730,6 +730,11 @@ class TelphinClient(PbxClient):
 
     # Push subscriptions --------------------------------------------------------------
 
+    async def async_remove_push_url(self, url: str) -> None:
+        """Delete the subscriptions made for `url` (by this client or an earlier one)."""
+        self.push_url = url
+        await self.async_set_push_url(None)
+
     async def async_set_push_url(self, url: str | None) -> None:
         """Subscribe every phone extension's call events to `url`; `None` removes them.
 
