@@ -32,11 +32,11 @@ import voluptuous as vol
 from .api.models import Capability, Extension, WakeupAlarm, Weekday
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN, EVENT_CALL
 from .coordinator import RECENT_CALLS, PbxConfigEntry
+from .errors import pbx_errors
 from .services import (
     ATTR_CONFIG_ENTRY_ID,
     alarm_as_dict,
     parse_days,
-    pbx_errors,
     require_capability,
     resolve_entry,
     resolve_target,

@@ -8,8 +8,7 @@ errors (`pbx_errors`) are public so that voice intents can share them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 import datetime as dt
 import re
@@ -23,20 +22,15 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
-from .api import (
-    PbxAuthError,
-    PbxCommandError,
-    PbxError,
-    PbxUnsupportedError,
-)
 from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN
 from .coordinator import PbxConfigEntry, Subject
 from .entity import device_identifier
+from .errors import pbx_errors
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"
@@ -256,43 +250,6 @@ def require_capability(entry: PbxConfigEntry, capability: Capability, action: st
             pbx=entry.title,
             reason=client.unsupported_reason(capability),
         )
-
-
-@contextmanager
-def pbx_errors(hass: HomeAssistant, entry: PbxConfigEntry) -> Iterator[None]:
-    """Turn library errors raised inside the block into translated Home Assistant errors.
-
-    Unsupported → `ServiceValidationError`; refused → `HomeAssistantError` with the PBX's
-    reason; credentials refused → `HomeAssistantError`, and reauthentication starts;
-    anything else (unreachable, garbled answers) → `HomeAssistantError`.
-    """
-    try:
-        yield
-    except PbxUnsupportedError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="pbx_unsupported",
-            translation_placeholders={"pbx": entry.title, "error": str(err)},
-        ) from err
-    except PbxCommandError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="pbx_refused",
-            translation_placeholders={"pbx": entry.title, "reason": err.reason},
-        ) from err
-    except PbxAuthError as err:
-        entry.async_start_reauth(hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="pbx_auth_failed",
-            translation_placeholders={"pbx": entry.title},
-        ) from err
-    except PbxError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="pbx_unreachable",
-            translation_placeholders={"pbx": entry.title, "error": str(err)},
-        ) from err
 
 
 # Values ------------------------------------------------------------------------------------

@@ -9,16 +9,16 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import PbxAuthError, PbxClient, PbxCommandError, PbxError, PbxUnsupportedError
+from .api import PbxClient
 from .api.models import AgentAction, AgentChange, Capability, ExtensionChange, QueueAgent
 from .const import DOMAIN
 from .coordinator import PbxConfigEntry, PbxCoordinator, Subject, SubjectKey, subjects_of
 from .entity import PbxEntity, async_add_described_entities, has_capability
+from .errors import pbx_errors
 
 PARALLEL_UPDATES = 0
 
@@ -27,33 +27,8 @@ async def async_run_command(
     coordinator: PbxCoordinator, command: Callable[[], Awaitable[None]]
 ) -> None:
     """Run a command on the PBX, turning library errors into translated errors."""
-    try:
+    with pbx_errors(coordinator.hass, coordinator.config_entry):
         await command()
-    except PbxAuthError as err:
-        coordinator.config_entry.async_start_reauth(coordinator.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except PbxCommandError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_refused",
-            translation_placeholders={"reason": err.reason},
-        ) from err
-    except PbxUnsupportedError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="control_unsupported",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except PbxError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 # Do-not-disturb ------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ async def test_dnd_refused(
     model.remove_extension("101")
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, DND, True)
-    assert err.value.translation_key == "control_refused"
+    assert err.value.translation_key == "pbx_refused"
     assert "NOT FOUND" in str(err.value)
     assert state(hass, DND) == STATE_OFF
 
@@ -143,7 +143,7 @@ async def test_dnd_unreachable(
     await yeastar.stop()
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, DND, True)
-    assert err.value.translation_key == "control_failed"
+    assert err.value.translation_key == "pbx_unreachable"
     assert "cannot reach 127.0.0.1" in str(err.value)
     assert DND not in written
     assert state(hass, DND) == STATE_OFF
@@ -157,7 +157,7 @@ async def test_dnd_credentials_refused(
     yeastar.expire_all_tokens()
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, DND, True)
-    assert err.value.translation_key == "auth_failed"
+    assert err.value.translation_key == "pbx_auth_failed"
     assert "changed-on-the-pbx" not in str(err.value)
     assert "test-client-secret" not in str(err.value)
     await hass.async_block_till_done()
@@ -190,7 +190,7 @@ async def test_agent_switches(
     # A logged-out agent cannot pause: the PBX says so, the switch stays off.
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, PAUSED, True)
-    assert err.value.translation_key == "control_refused"
+    assert err.value.translation_key == "pbx_refused"
     assert state(hass, PAUSED) == STATE_OFF
 
     await switch(hass, LOGGED_IN, True)
