@@ -45,9 +45,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     entry.runtime_data = PbxRuntimeData(
         client=client, coordinator=coordinator, options=dict(entry.options)
     )
-    dr.async_get(hass).async_get_or_create(
+    pbx_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator, PBX_KEY)
     )
+    coordinator.pbx_device_id = pbx_device.id
     entry.async_on_unload(coordinator.async_add_listener(_stale_device_remover(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await _async_start_events(hass, entry)
@@ -103,7 +104,7 @@ def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBAC
         registry = dr.async_get(hass)
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
             if not device.identifiers & wanted:
-                registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+                registry.async_remove_device(device.id)
 
     remove_stale()
     return remove_stale

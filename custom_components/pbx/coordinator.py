@@ -124,8 +124,10 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self.events_connected: bool | None = None
         """Whether the live event channel is up; `None` when the PBX has none."""
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
-        self._reads_in_flight: list[list[PbxEvent]] = []
         """The data of the latest call events, oldest first ("who called last?")."""
+        self._reads_in_flight: list[list[PbxEvent]] = []
+        self.pbx_device_id: str | None = None
+        """The device registry id of the PBX's own device, once registered."""
 
     @property
     def has_live_events(self) -> bool:
@@ -211,7 +213,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         """Consume the client's event stream for as long as the entry is loaded."""
         if Capability.EVENT_STREAM not in self.client.capabilities:
             return
-        self.events_connected = False
+        self.async_set_events_connected(False)
         self.config_entry.async_create_background_task(
             self.hass, self._async_consume_events(), f"{DOMAIN} events {self.config_entry.title}"
         )

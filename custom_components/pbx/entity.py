@@ -44,7 +44,7 @@ def device_info(coordinator: PbxCoordinator, key: SubjectKey) -> DeviceInfo:
         name=name,
         manufacturer=manufacturer,
         model="Extension" if kind == Subject.EXTENSION else "Queue",
-        via_device=device_identifier(uid, PBX_KEY),
+        via_device_id=coordinator.pbx_device_id,
     )
 
 

@@ -46,6 +46,8 @@ INTENT_CALL: Final = "PbxCall"
 INTENT_PAGE: Final = "PbxPage"
 INTENT_SET_WAKEUP: Final = "PbxSetWakeup"
 INTENT_LAST_CALLER: Final = "PbxLastCaller"
+INTENTS: Final = (INTENT_CALL, INTENT_PAGE, INTENT_SET_WAKEUP, INTENT_LAST_CALLER)
+"""The intents this integration registers; `llm.py` offers them to LLM agents."""
 
 SLOT_NAME: Final = "name"
 SLOT_FROM: Final = "from"

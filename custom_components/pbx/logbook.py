@@ -17,6 +17,7 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -112,12 +113,12 @@ def describe_call_event(hass: HomeAssistant, data: Mapping[str, Any]) -> Descrip
         key = event_type
     else:
         key = "other" if event_type else "unknown"
-    entry_id = data.get("entry_id")
-    unique_id = _entry_unique_id(hass, entry_id)
+    entry = _pbx_entry(hass, data.get("entry_id"))
+    unique_id = entry.unique_id if entry is not None else None
     description: Description = {
-        LOGBOOK_ENTRY_NAME: _extension_name(hass, unique_id, extension)
+        LOGBOOK_ENTRY_NAME: _extension_name(hass, entry, extension)
         if extension
-        else _pbx_name(hass, entry_id, unique_id),
+        else _pbx_name(hass, entry),
         LOGBOOK_ENTRY_MESSAGE: TEXT[key].format(**parts),
         LOGBOOK_ENTRY_ICON: ICONS.get(event_type or "", DEFAULT_ICON),
     }
@@ -133,18 +134,17 @@ def describe_call_event(hass: HomeAssistant, data: Mapping[str, Any]) -> Descrip
 @callback
 def describe_inbound_call_event(hass: HomeAssistant, data: Mapping[str, Any]) -> Description:
     """The logbook entry of one `pbx_inbound_call` event (the PBX asks whether to accept)."""
-    entry_id = data.get("entry_id")
-    unique_id = _entry_unique_id(hass, entry_id)
+    entry = _pbx_entry(hass, data.get("entry_id"))
     callee_number = _text(data.get("callee_number"))
     callee = None
     if callee_number is not None:
-        callee = _device_name(hass, unique_id, (Subject.EXTENSION, callee_number))
+        callee = _device_name(hass, entry, (Subject.EXTENSION, callee_number))
     parts = {
         "from_party": _phrase("from_party", _party(data.get("caller_number"), None)),
         "to_party": _phrase("to_party", callee or callee_number),
     }
     return {
-        LOGBOOK_ENTRY_NAME: _pbx_name(hass, entry_id, unique_id),
+        LOGBOOK_ENTRY_NAME: _pbx_name(hass, entry),
         LOGBOOK_ENTRY_MESSAGE: TEXT["inbound_call"].format(**parts),
         LOGBOOK_ENTRY_ICON: ICONS["inbound_call"],
     }
@@ -203,38 +203,39 @@ def _is_outgoing(data: Mapping[str, Any], extension: str | None) -> bool:
     return extension is not None and _text(data.get("caller_number")) == extension
 
 
-def _entry_unique_id(hass: HomeAssistant, entry_id: Any) -> str | None:
-    """The unique id of the PBX's config entry, while it exists."""
+def _pbx_entry(hass: HomeAssistant, entry_id: Any) -> ConfigEntry | None:
+    """The PBX's config entry, while it exists."""
     if not isinstance(entry_id, str):
         return None
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
         return None
-    return entry.unique_id
+    return entry
 
 
-def _device_name(hass: HomeAssistant, unique_id: str | None, key: SubjectKey) -> str | None:
+def _device_name(hass: HomeAssistant, entry: ConfigEntry | None, key: SubjectKey) -> str | None:
     """The name people gave the subject's device, else its own name, while it exists."""
-    if unique_id is None:
+    if entry is None or entry.unique_id is None:
         return None
-    device = dr.async_get(hass).async_get_device(identifiers={device_identifier(unique_id, key)})
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry.unique_id, key), entry.entry_id
+    )
     if device is None:
         return None
     return device.name_by_user or device.name
 
 
-def _extension_name(hass: HomeAssistant, unique_id: str | None, extension: str) -> str:
+def _extension_name(hass: HomeAssistant, entry: ConfigEntry | None, extension: str) -> str:
     """The extension's device name ("Reception (101)"), else "Extension 101"."""
-    return _device_name(hass, unique_id, (Subject.EXTENSION, extension)) or TEXT[
-        "extension"
-    ].format(extension=extension)
+    return _device_name(hass, entry, (Subject.EXTENSION, extension)) or TEXT["extension"].format(
+        extension=extension
+    )
 
 
-def _pbx_name(hass: HomeAssistant, entry_id: Any, unique_id: str | None) -> str:
+def _pbx_name(hass: HomeAssistant, entry: ConfigEntry | None) -> str:
     """The PBX's device name, else its config entry's title, else "PBX"."""
-    if name := _device_name(hass, unique_id, PBX_KEY):
+    if name := _device_name(hass, entry, PBX_KEY):
         return name
-    entry = hass.config_entries.async_get_entry(entry_id) if isinstance(entry_id, str) else None
-    if entry is not None and entry.domain == DOMAIN and entry.title:
+    if entry is not None and entry.title:
         return entry.title
     return TEXT["pbx"]

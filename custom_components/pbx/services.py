@@ -189,10 +189,8 @@ def resolve_device(hass: HomeAssistant, device_id: str) -> tuple[PbxConfigEntry,
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         raise _invalid("device_not_found", device_id=device_id)
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is not None and entry.domain == DOMAIN:
         _, prefix = device_identifier(entry.unique_id or "", (Subject.EXTENSION, ""))
         for domain, ident in device.identifiers:
             if domain == DOMAIN and ident.startswith(prefix) and len(ident) > len(prefix):

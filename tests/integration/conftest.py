@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator
 import socket
+from unittest.mock import patch
 
 from homeassistant.const import EVENT_HOMEASSISTANT_START
 from homeassistant.core import HomeAssistant
@@ -21,6 +22,22 @@ from ..conftest import yeastar_data
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generator[None]:
     """Let Home Assistant load `custom_components/pbx`."""
     yield
+
+
+@pytest.fixture(autouse=True)
+def disable_http_server(request: pytest.FixtureRequest) -> Generator[None]:
+    """Home Assistant's web server stays unbound, except for tests that ask for `ha_url`.
+
+    Replaces the harness's fixture of the same name, which keeps it unbound in every test.
+    """
+    if "ha_url" in request.fixturenames:
+        yield
+        return
+    with (
+        patch("homeassistant.components.http.HomeAssistantHTTP.async_bind"),
+        patch("homeassistant.components.http.HomeAssistantHTTP.start"),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +86,12 @@ async def loaded_entry(
     assert await hass.config_entries.async_setup(yeastar_entry.entry_id)
     await wait_until(
         hass,
-        lambda: (state := hass.states.get(LIVE_EVENTS)) is not None
-        and state.state == "on"
-        and len(yeastar.requests_to("extension/list")) >= 2
-        and not yeastar_entry.runtime_data.coordinator.reading,
+        lambda: (
+            (state := hass.states.get(LIVE_EVENTS)) is not None
+            and state.state == "on"
+            and len(yeastar.requests_to("extension/list")) >= 2
+            and not yeastar_entry.runtime_data.coordinator.reading
+        ),
     )
     return yeastar_entry
 

@@ -149,8 +149,8 @@ async def test_incoming_call_notifies(
     assert len(phone) == 1
 
     # Each chosen extension notifies, under its own name; a renamed device by its new name.
-    device = dr.async_get(hass).async_get_device(
-        identifiers={("pbx", f"{loaded_entry.unique_id}-ext-103")}
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        ("pbx", f"{loaded_entry.unique_id}-ext-103"), loaded_entry.entry_id
     )
     assert device is not None
     dr.async_get(hass).async_update_device(device.id, name_by_user="Boss")
@@ -372,11 +372,12 @@ async def test_example_flash_light(
 ) -> None:
     assert await async_setup_component(
         hass,
-        "light",
-        {"light": {"platform": "template", "lights": {"hallway": {"turn_on": [], "turn_off": []}}}},
+        "template",
+        {"template": [{"light": [{"name": "Hallway", "turn_on": [], "turn_off": []}]}]},
     )
     await hass.async_block_till_done()
-    assert state_of(hass, "light.hallway") == "off"
+    # An optimistic template light starts "unknown" on newer releases, "off" on older ones.
+    assert state_of(hass, "light.hallway") in ("off", "unknown")
     turn_ons: list[dict[str, Any]] = []
 
     @callback

@@ -196,9 +196,11 @@ async def test_yeastar_websocket_dropped_reconnects_and_resyncs(
     hass.bus.async_listen(
         "state_changed",
         callback(
-            lambda event: live.append(event.data["new_state"].state)
-            if event.data["entity_id"] == LIVE_EVENTS
-            else None
+            lambda event: (
+                live.append(event.data["new_state"].state)
+                if event.data["entity_id"] == LIVE_EVENTS
+                else None
+            )
         ),
     )
     reads = len(yeastar.requests_to("extension/list"))

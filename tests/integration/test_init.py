@@ -202,14 +202,21 @@ async def test_extensions_come_and_go(
     model.add_extension("150", "Spa")
     await refresh(hass, loaded_entry)
     assert hass.states.get("sensor.spa_150_status") is not None
-    device = device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-150")})
+    device = device_registry.async_get_device_by_identifier(
+        ("pbx", f"{loaded_entry.unique_id}-ext-150"), loaded_entry.entry_id
+    )
     assert device is not None
     assert device.name == "Spa (150)"
 
     model.remove_extension("150")
     await refresh(hass, loaded_entry)
     await hass.async_block_till_done()
-    assert device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-150")}) is None
+    assert (
+        device_registry.async_get_device_by_identifier(
+            ("pbx", f"{loaded_entry.unique_id}-ext-150"), loaded_entry.entry_id
+        )
+        is None
+    )
     assert hass.states.get("sensor.spa_150_status") is None
 
     model.add_extension("150", "Spa")
@@ -224,7 +231,9 @@ async def test_remove_device_only_when_gone(
     hass_ws_client,
 ) -> None:
     assert await async_setup_component(hass, "config", {})
-    device = device_registry.async_get_device({("pbx", f"{loaded_entry.unique_id}-ext-101")})
+    device = device_registry.async_get_device_by_identifier(
+        ("pbx", f"{loaded_entry.unique_id}-ext-101"), loaded_entry.entry_id
+    )
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
         {

@@ -96,9 +96,11 @@ async def test_calls_on_the_pbx_in_the_logbook(
     durations: list[int] = []
     hass.bus.async_listen(
         "pbx_call",
-        lambda event: durations.append(event.data["duration"])
-        if event.data["event_type"] == "ended"
-        else None,
+        lambda event: (
+            durations.append(event.data["duration"])
+            if event.data["event_type"] == "ended"
+            else None
+        ),
     )
     answered = model.inbound_call("+15550100", "101")
     model.answer(answered.call_id)
@@ -162,8 +164,8 @@ async def test_wording_of_every_kind_of_event(
     assert await async_setup_component(hass, "logbook", {})
     entry = loaded_entry.entry_id
     device_registry = dr.async_get(hass)
-    front_desk = device_registry.async_get_device(
-        identifiers={("pbx", f"{loaded_entry.unique_id}-ext-102")}
+    front_desk = device_registry.async_get_device_by_identifier(
+        ("pbx", f"{loaded_entry.unique_id}-ext-102"), loaded_entry.entry_id
     )
     assert front_desk is not None
     device_registry.async_update_device(front_desk.id, name_by_user="Front office")

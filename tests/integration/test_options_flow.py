@@ -74,10 +74,12 @@ async def test_options_pick_extensions_and_default(
     await hass.async_block_till_done()
     await wait_until(
         hass,
-        lambda: registry.async_get_entity_id(
-            "sensor", DOMAIN, f"{loaded_entry.unique_id}-ext-103-status"
-        )
-        is not None,
+        lambda: (
+            registry.async_get_entity_id(
+                "sensor", DOMAIN, f"{loaded_entry.unique_id}-ext-103-status"
+            )
+            is not None
+        ),
     )
 
 

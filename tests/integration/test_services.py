@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -82,7 +83,7 @@ async def assert_refreshed(hass: HomeAssistant, yeastar: YeastarServer, before: 
 def extension_device(hass: HomeAssistant, entry: MockConfigEntry, number: str) -> str:
     """The device id of an extension's device."""
     identifier = device_identifier(entry.unique_id or "", (Subject.EXTENSION, number))
-    device = dr.async_get(hass).async_get_device(identifiers={identifier})
+    device = dr.async_get(hass).async_get_device_by_identifier(identifier, entry.entry_id)
     assert device is not None
     return device.id
 
@@ -128,16 +129,20 @@ async def test_actions_are_described(hass: HomeAssistant, loaded_entry: MockConf
     """Every action has its services.yaml fields, translated names and an icon."""
     assert set(hass.services.async_services_for_domain(DOMAIN)) == set(SERVICES)
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    # Names and descriptions come from the translations, as the frontend loads them.
+    loaded = await async_get_translations(hass, "en", "services", [DOMAIN])
     icons = json.loads((Path(__file__).parents[2] / "custom_components/pbx/icons.json").read_text())
     for service in SERVICES:
         described = descriptions[service]
         translated = TRANSLATIONS["services"][service]
-        assert described["name"] == translated["name"]
-        assert described["description"] == translated["description"]
+        prefix = f"component.{DOMAIN}.services.{service}"
+        assert loaded[f"{prefix}.name"] == translated["name"]
+        assert loaded[f"{prefix}.description"] == translated["description"]
         assert described["fields"], service
         assert set(described["fields"]) == set(translated["fields"]), service
-        for field in translated["fields"].values():
-            assert field["name"] and field["description"]
+        for field, text in translated["fields"].items():
+            assert text["name"] and text["description"]
+            assert loaded[f"{prefix}.fields.{field}.name"] == text["name"]
         assert icons["services"][service]["service"].startswith("mdi:")
 
 
@@ -302,8 +307,8 @@ async def test_bad_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
     assert_error(err.value, "device_not_found")
 
     # The PBX's own device is not an extension.
-    pbx_device = registry.async_get_device(
-        identifiers={device_identifier(loaded_entry.unique_id or "", PBX_KEY)}
+    pbx_device = registry.async_get_device_by_identifier(
+        device_identifier(loaded_entry.unique_id or "", PBX_KEY), loaded_entry.entry_id
     )
     assert pbx_device is not None
     with pytest.raises(ServiceValidationError) as err:
