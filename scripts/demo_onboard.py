@@ -32,10 +32,29 @@ async def wait_for(session: aiohttp.ClientSession, url: str, timeout: float = 30
     raise SystemExit(f"demo: Home Assistant did not start within {timeout:.0f} s")
 
 
-async def onboard(session: aiohttp.ClientSession, ha: str) -> str:
+def _onboarded(config: Path) -> bool:
+    """Whether Home Assistant has stored that its demo user was created."""
+    try:
+        stored = json.loads((config / ".storage/onboarding").read_text())
+    except FileNotFoundError, ValueError:
+        return False
+    return "user" in stored.get("data", {}).get("done", [])
+
+
+async def onboard(session: aiohttp.ClientSession, ha: str, config: Path) -> str:
     """Create the demo user if needed; return an access token."""
-    async with session.get(f"{ha}/api/onboarding") as response:
-        steps = {step["step"]: step["done"] for step in await response.json()}
+    for _ in range(60):
+        async with session.get(f"{ha}/api/onboarding") as response:
+            if response.status == 200:
+                steps = {step["step"]: step["done"] for step in await response.json()}
+                break
+        # Once onboarding is complete, Home Assistant no longer serves the view.
+        if await asyncio.to_thread(_onboarded, config):
+            steps = {"user": True}
+            break
+        await asyncio.sleep(1)
+    else:
+        raise SystemExit("demo: Home Assistant's onboarding did not answer")
     if not steps.get("user"):
         async with session.post(
             f"{ha}/api/onboarding/users",
@@ -95,17 +114,28 @@ async def login(session: aiohttp.ClientSession, ha: str) -> str:
 
 
 async def simulated_pbxs(log: Path) -> list[dict[str, Any]]:
-    """The config-flow inputs of each simulated PBX, read from the simulator's log."""
-    for _ in range(120):
-        if log.exists():
-            found = [
+    """The config-flow inputs of every simulated PBX, once the simulator has started them all.
+
+    The simulator prints a PBX-FLOW line as each PBX starts and a "model:" line after the
+    last one.
+    """
+    for _ in range(240):
+        text = await asyncio.to_thread(_read, log)
+        if re.search(r"^model: ", text, re.MULTILINE):
+            return [
                 json.loads(match)
-                for match in re.findall(r"^PBX-FLOW (\{.*\})$", log.read_text(), re.MULTILINE)
+                for match in re.findall(r"^PBX-FLOW (\{.*\})$", text, re.MULTILINE)
             ]
-            if found:
-                return found
         await asyncio.sleep(0.5)
     raise SystemExit("demo: the simulator did not start; see .demo/simulator.log")
+
+
+def _read(log: Path) -> str:
+    """The log's text so far ("" before it exists)."""
+    try:
+        return log.read_text()
+    except FileNotFoundError:
+        return ""
 
 
 async def add_pbx(
@@ -144,11 +174,12 @@ async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ha", required=True)
     parser.add_argument("--simulator-log", required=True, type=Path)
+    parser.add_argument("--config", required=True, type=Path)
     args = parser.parse_args()
     pbxs = await simulated_pbxs(args.simulator_log)
     async with aiohttp.ClientSession() as session:
-        await wait_for(session, f"{args.ha}/api/onboarding")
-        token = await onboard(session, args.ha)
+        await wait_for(session, f"{args.ha}/manifest.json")
+        token = await onboard(session, args.ha, args.config)
         for inputs in pbxs:
             print(f"demo: {await add_pbx(session, args.ha, token, inputs)}")  # noqa: T201
     print(  # noqa: T201

@@ -815,7 +815,7 @@ class SynwayServer(SimServer):
         return _ok()
 
     def _transfer_ext(self, request: web.Request, args: Json) -> Json:
-        call, leg = self._leg_arg(args)
+        _, leg = self._leg_arg(args)
         number = _text(args, "extid")
         if not number:
             raise ApiError(EMPTY_PARAMETER)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+import logging
+import re
 
+from homeassistant.helpers import frame
 import pytest
 
 # Imported first so that Home Assistant's loader finds this repository's custom_components
@@ -20,6 +23,43 @@ from simulator import (
 
 YEASTAR_CLIENT_ID = "test-client-id"
 YEASTAR_CLIENT_SECRET = "test-client-secret-0123456789"
+
+
+DEPRECATION = re.compile(r"deprecated|will stop working|will be removed", re.IGNORECASE)
+OUR_CODE = re.compile(r"integration '(pbx)'|\bfrom pbx\b|custom_components[/.]pbx")
+
+
+class DeprecationRecorder(logging.Handler):
+    """Keeps every log record that reports deprecated usage by this integration."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if DEPRECATION.search(message) and OUR_CODE.search(message):
+            self.reports.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_usage() -> Iterator[None]:
+    """Fail the test when Home Assistant reports that our code uses something deprecated.
+
+    Home Assistant logs such a report (`frame.report_usage`, `helpers.deprecation`) for a
+    custom integration only once per process, so its memory of reported places is cleared
+    for each test. `DeprecationWarning`s raised from our modules are errors (pyproject.toml).
+    """
+    frame._REPORTED_INTEGRATIONS.clear()
+    recorder = DeprecationRecorder()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    try:
+        yield
+    finally:
+        root.removeHandler(recorder)
+    if recorder.reports:
+        pytest.fail("deprecated usage reported:\n" + "\n".join(recorder.reports))
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-import voluptuous as vol
 
 from .api import (
     CLIENTS,
@@ -43,6 +42,7 @@ from .const import (
 )
 from .coordinator import PbxConfigEntry
 from .push import chosen_transport, transports
+from .validation import vol
 
 ERRORS: tuple[tuple[type[PbxError], str], ...] = (
     (PbxTlsError, "tls_untrusted"),

@@ -39,13 +39,15 @@ def device_info(coordinator: PbxCoordinator, key: SubjectKey) -> DeviceInfo:
         )
     subject: Extension | Queue | None = coordinator.subject(key)
     name = subject.display_name if subject is not None else key[1]
-    return DeviceInfo(
+    device = DeviceInfo(
         identifiers={device_identifier(uid, key)},
         name=name,
         manufacturer=manufacturer,
         model="Extension" if kind == Subject.EXTENSION else "Queue",
-        via_device_id=coordinator.pbx_device_id,
     )
+    if coordinator.pbx_device_id is not None:
+        device["via_device_id"] = coordinator.pbx_device_id
+    return device
 
 
 class PbxEntity(Entity):

@@ -27,7 +27,6 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import intent
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
-import voluptuous as vol
 
 from .api.models import Capability, Extension, WakeupAlarm, Weekday
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN, EVENT_CALL
@@ -41,6 +40,7 @@ from .services import (
     resolve_entry,
     resolve_target,
 )
+from .validation import vol
 
 INTENT_CALL: Final = "PbxCall"
 INTENT_PAGE: Final = "PbxPage"
@@ -124,6 +124,8 @@ class CallTimes:
 
     def time_of(self, data: Mapping[str, Any]) -> dt.datetime | None:
         """When the event with this data was fired, if it was seen."""
+        seen: Mapping[str, Any]
+        fired: dt.datetime  # typeshed types `reversed(deque)` as `Any`
         for seen, fired in reversed(self._times):
             if seen is data or seen == data:
                 return fired

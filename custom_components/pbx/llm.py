@@ -22,9 +22,7 @@ NAMESPACED = ToolAnnotations is not None
 
 
 @callback
-def async_get_tools(
-    hass: HomeAssistant, llm_context: LLMContext, api_id: str
-) -> LLMTools | None:
+def async_get_tools(hass: HomeAssistant, llm_context: LLMContext, api_id: str) -> LLMTools | None:
     """One tool per intent while a PBX is loaded, named `pbx__<intent>` where supported."""
     if api_id != LLM_API_ASSIST or not any(
         entry.state is ConfigEntryState.LOADED

@@ -24,13 +24,13 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-import voluptuous as vol
 
 from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN
 from .coordinator import PbxConfigEntry, Subject
 from .entity import device_identifier
 from .errors import pbx_errors
+from .validation import vol
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"

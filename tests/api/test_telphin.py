@@ -400,7 +400,7 @@ async def test_close_forgets_the_token(client: TelphinClient, telphin: TelphinSe
 
 async def test_unreachable_host(session: aiohttp.ClientSession) -> None:
     client = make_client(session, 9)
-    with pytest.raises(PbxConnectionError, match="cannot reach 127.0.0.1"):
+    with pytest.raises(PbxConnectionError, match=r"cannot reach 127\.0\.0\.1"):
         await client.async_connect()
 
 

@@ -684,7 +684,7 @@ async def test_hangup_by_channel_name(client: VoipsunClient, office: PbxModel) -
 
 
 async def test_hangup_refused(client: VoipsunClient, office: PbxModel) -> None:
-    with pytest.raises(PbxCommandError, match="no active call 1700000000.1"):
+    with pytest.raises(PbxCommandError, match=r"no active call 1700000000\.1"):
         await client.async_hangup(call_id="1700000000.1")
     with pytest.raises(PbxCommandError, match="extension 103 has no active call"):
         await client.async_hangup(extension="103")
@@ -844,7 +844,7 @@ def test_raise_for(session: aiohttp.ClientSession) -> None:
     client._raise_for("x", {"success": "true"})
     client._raise_for("x", {"calls": []})
     client._raise_for("x", {"success": "whatever"})
-    with pytest.raises(PbxCommandError, match="^refused it$") as err:
+    with pytest.raises(PbxCommandError, match=r"^refused it$") as err:
         client._raise_for("x", {"success": False, "message": "refused it"})
     assert err.value.code is None
     with pytest.raises(PbxCommandError) as err:
@@ -876,7 +876,7 @@ async def test_http_errors(client: VoipsunClient, server: VoipsunServer) -> None
         await client.async_connect()
     server.faults.clear()
     server.faults.drop_rate = 1.0
-    with pytest.raises(PbxConnectionError, match="cannot reach 127.0.0.1"):
+    with pytest.raises(PbxConnectionError, match=r"cannot reach 127\.0\.0\.1"):
         await client.async_connect()
 
 

@@ -72,7 +72,7 @@ def decode_json_object(body: bytes | str, what: str) -> Mapping[str, Any]:
     """Decode a reply that must be a JSON object; anything else is a protocol failure."""
     try:
         decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError, UnicodeDecodeError:
         raise PbxConnectionError(f"{what} answered with something that is not JSON") from None
     if not isinstance(decoded, Mapping):
         raise PbxConnectionError(f"{what} answered with JSON that is not an object")

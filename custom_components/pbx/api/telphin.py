@@ -146,7 +146,7 @@ def parse_gmt(value: Any) -> dt.datetime | None:
     if (seconds := as_int(value)) is not None:
         try:
             return dt.datetime.fromtimestamp(seconds, dt.UTC)
-        except (OverflowError, OSError, ValueError):
+        except OverflowError, OSError, ValueError:
             return None
     text = as_str(value)
     if text is None:
@@ -174,7 +174,7 @@ def _header_seconds(value: str | None, now: float) -> float | None:
         return max(0.0, number - now) if number > 1e9 else number
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except TypeError, ValueError, IndexError:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -185,7 +185,7 @@ def _reason(status: int, body: bytes) -> str:
     """The API's explanation of an error answer."""
     try:
         decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError, UnicodeDecodeError:
         text = body.decode("utf-8", "replace").strip()
         return text[:200] if text else f"HTTP {status}"
     if isinstance(decoded, Mapping):
@@ -202,7 +202,7 @@ def _decode(body: bytes, what: str) -> Any:
         return None
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError, UnicodeDecodeError:
         raise PbxConnectionError(
             f"Telphin {what} answered with something that is not JSON"
         ) from None
@@ -893,7 +893,7 @@ class TelphinClient(PbxClient):
                 pairs = list(as_mapping(json.loads(text)).items())
             else:
                 pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PUSH_FIELDS)
-        except (UnicodeDecodeError, ValueError):
+        except UnicodeDecodeError, ValueError:
             _LOGGER.debug("Telphin push that is not form-encoded dropped")
             return None
         fields = {str(key).lower(): value for key, value in pairs if isinstance(value, str)}

@@ -662,7 +662,7 @@ class VoipsunClient(PbxClient):
 
     async def async_fetch_snapshot(self) -> Snapshot:
         """Read peers, active calls and queues (three requests, in parallel)."""
-        (extensions, trunks), calls_reply, queues = await asyncio.gather(
+        (_, trunks), calls_reply, queues = await asyncio.gather(
             self._refresh_inventory(), self._call("listcalls"), self._fetch_queues()
         )
         self._queue_numbers = frozenset(queues)

@@ -1077,7 +1077,7 @@ def _decode(data: str | bytes) -> Any:
         return None
     try:
         return json.loads(data)
-    except (ValueError, RecursionError):
+    except ValueError, RecursionError:
         return None
 
 
