@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 import logging
+from pathlib import Path
 import re
 
 from homeassistant.helpers import frame
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Imported first so that Home Assistant's loader finds this repository's custom_components
 # rather than the test harness's own testing_config/custom_components.
@@ -23,6 +27,24 @@ from simulator import (
 
 YEASTAR_CLIENT_ID = "test-client-id"
 YEASTAR_CLIENT_SECRET = "test-client-secret-0123456789"
+
+
+class PbxSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshot format, kept in `__snapshots__` beside the tests.
+
+    The harness's own extension picks that folder or `snapshots` depending on its syrupy
+    version; both Home Assistant releases the suite runs on must read the same files.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        return str(Path(test_location.filepath).parent / "__snapshots__")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshot assertions in Home Assistant's format."""
+    return snapshot.use_extension(PbxSnapshotExtension)
 
 
 DEPRECATION = re.compile(r"deprecated|will stop working|will be removed", re.IGNORECASE)
