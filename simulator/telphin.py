@@ -791,7 +791,7 @@ def _positive(value: str | None, default: int, what: str) -> int:
 async def _json_object(request: web.Request) -> Json:
     try:
         body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+    except ValueError, UnicodeDecodeError:
         raise ApiError(400, "The body must be a JSON object") from None
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object")

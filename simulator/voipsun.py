@@ -678,7 +678,7 @@ class VoipsunServer(SimServer):
         records = list(self.model.cdrs)
         try:
             record = records[int(cdr_id) - 1] if int(cdr_id) >= 1 else None
-        except (ValueError, IndexError):
+        except ValueError, IndexError:
             record = None
         if record is None:
             raise VoipsunError(800)

@@ -913,7 +913,7 @@ class YeastarServer(SimServer):
             text = await sub.outbox.get()
             try:
                 await sub.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
+            except ConnectionError, RuntimeError:
                 return
             if text.startswith('{"type"'):
                 self.events_sent += 1

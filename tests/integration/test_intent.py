@@ -36,7 +36,7 @@ from custom_components.pbx.intent import (
     parse_spoken_days,
     parse_spoken_time,
 )
-from custom_components.pbx.llm import NAMESPACED
+from custom_components.pbx.llm import NAMESPACED, async_get_tools
 from simulator import MirtaServer, PbxModel, VoipsunServer, YeastarServer
 
 from ..conftest import mirta_data, voipsun_data, yeastar_data
@@ -158,6 +158,30 @@ def only_call(model: PbxModel) -> Any:
 
 
 # Registration ------------------------------------------------------------------------------
+
+
+async def test_llm_tools_only_while_a_pbx_is_loaded(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Only this integration's intents are its tools, for the Assist API, with a PBX loaded."""
+
+    class OtherIntent(intent.IntentHandler):
+        intent_type = "SomebodyElses"
+
+    intent.async_register(hass, OtherIntent())
+    context = llm.LLMContext(
+        platform="test",
+        context=Context(),
+        language="en",
+        assistant=conversation.DOMAIN,
+        device_id=None,
+    )
+    tools = async_get_tools(hass, context, llm.LLM_API_ASSIST)
+    assert tools is not None
+    assert sorted(tool.name.removeprefix("pbx__") for tool in tools.tools) == sorted(INTENTS)
+    assert async_get_tools(hass, context, "another_api") is None
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert async_get_tools(hass, context, llm.LLM_API_ASSIST) is None
 
 
 async def test_intents_are_registered_for_llms(
@@ -996,6 +1020,7 @@ def test_sentences_recognized(text: str, intent_type: str, slots: dict[str, Any]
     result = recognize_best(text, intents)
     assert result is not None, text
     assert result.intent.name == intent_type
+
     # hassil 3.12 keeps a sentence's final full stop in a wildcard ("6:30 a.m."), 3.11 drops
     # it; the intent handlers read either.
     def said(value: Any) -> Any:
