@@ -166,6 +166,8 @@ async def add_pbx(
         result = await response.json()
     if result.get("type") == "create_entry":
         return f"{result['title']}: added"
+    if result.get("reason") == "already_configured":
+        return f"{title}: already added"
     return f"{title}: not added ({result.get('errors') or result.get('reason')})"
 
 
