@@ -6,13 +6,14 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.util import dt as dt_util
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import PbxAuthError, PbxClient, PbxError
@@ -63,6 +64,14 @@ def subjects_of(snapshot: Snapshot) -> dict[SubjectKey, Any]:
     ):
         found.update({(kind, key): value for key, value in collection.items()})
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call event the coordinator fired: its `pbx_call` data and when it was fired."""
+
+    data: dict[str, Any]
+    time: datetime
 
 
 @dataclass
@@ -123,8 +132,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self._call_listeners: dict[str, list[CallListener]] = {}
         self.events_connected: bool | None = None
         """Whether the live event channel is up; `None` when the PBX has none."""
-        self.recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
-        """The data of the latest call events, oldest first ("who called last?")."""
+        self.recent_calls: deque[CallRecord] = deque(maxlen=RECENT_CALLS)
+        """The latest call events, oldest first ("who called last?")."""
         self._reads_in_flight: list[list[PbxEvent]] = []
         self.pbx_device_id: str | None = None
         """The device registry id of the PBX's own device, once registered."""
@@ -366,8 +375,9 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             "trunk": event.trunk,
             "duration": event.duration,
         }
-        self.recent_calls.append(data)
-        self.hass.bus.async_fire(EVENT_CALL, data)
+        fired = dt_util.utcnow()
+        self.recent_calls.append(CallRecord(data, fired))
+        self.hass.bus.async_fire(EVENT_CALL, data, time_fired=fired.timestamp())
         for listener in list(self._call_listeners.get(event.extension, ())):
             listener(data)
 

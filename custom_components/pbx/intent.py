@@ -16,21 +16,20 @@ built-in agent speaks the speech of a response, but only a generic text for a ra
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 import datetime as dt
 import re
 from typing import Any, Final, cast
 
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import intent
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api.models import Capability, Extension, WakeupAlarm, Weekday
-from .const import CONF_DEFAULT_EXTENSION, DOMAIN, EVENT_CALL
-from .coordinator import RECENT_CALLS, PbxConfigEntry
+from .const import CONF_DEFAULT_EXTENSION, DOMAIN
+from .coordinator import PbxConfigEntry
 from .errors import pbx_errors
 from .services import (
     ATTR_CONFIG_ENTRY_ID,
@@ -58,7 +57,7 @@ SLOT_DAYS: Final = "days"
 SLOT_EXTENSION: Final = "extension"
 
 _EPOCH: Final = dt.datetime.fromtimestamp(0, dt.UTC)
-_SETUP_KEY: HassKey[CallTimes] = HassKey(f"{DOMAIN}_intents")
+_SETUP_KEY: HassKey[bool] = HassKey(f"{DOMAIN}_intents")
 
 
 def _text(value: Any) -> str:
@@ -103,35 +102,6 @@ _TIME_FILLERS: Final = frozenset({"at", "in", "the", "around", "about", "sharp",
 _DIALABLE_RE = re.compile(r"^\+?[0-9*#]+$")
 
 
-# Call times ------------------------------------------------------------------------------
-
-
-class CallTimes:
-    """When each `pbx_call` event was fired.
-
-    The coordinators keep the data of their latest call events (`recent_calls`) but not their
-    time: this listener remembers the time each event data was fired with.
-    """
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._times: deque[tuple[Mapping[str, Any], dt.datetime]] = deque(maxlen=RECENT_CALLS * 10)
-
-    @callback
-    def async_record(self, event: Event) -> None:
-        """Remember when a `pbx_call` event was fired."""
-        self._times.append((event.data, event.time_fired))
-
-    def time_of(self, data: Mapping[str, Any]) -> dt.datetime | None:
-        """When the event with this data was fired, if it was seen."""
-        seen: Mapping[str, Any]
-        fired: dt.datetime  # typeshed types `reversed(deque)` as `Any`
-        for seen, fired in reversed(self._times):
-            if seen is data or seen == data:
-                return fired
-        return None
-
-
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the intents (once per Home Assistant, however often it is called).
 
@@ -140,8 +110,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
     """
     if _SETUP_KEY in hass.data:
         return
-    times = hass.data[_SETUP_KEY] = CallTimes()
-    hass.bus.async_listen(EVENT_CALL, times.async_record)
+    hass.data[_SETUP_KEY] = True
     for handler in (CallIntent(), PageIntent(), SetWakeupIntent(), LastCallerIntent()):
         intent.async_register(hass, handler)
 
@@ -719,7 +688,6 @@ class LastCallerIntent(PbxIntentHandler):
     ) -> None:
         """Look through the recent call events."""
         response.response_type = intent.IntentResponseType.QUERY_ANSWER
-        times = hass.data[_SETUP_KEY]
         text = slots.get(SLOT_EXTENSION)
         sources: list[tuple[PbxConfigEntry, Extension | None]]
         if text is None:
@@ -731,13 +699,13 @@ class LastCallerIntent(PbxIntentHandler):
             sources = [(entry, _extension(hass, entry, text, "you mean"))]
         found: tuple[PbxConfigEntry, Mapping[str, Any], dt.datetime | None] | None = None
         for entry, target in sources:
-            for data in reversed(entry.runtime_data.coordinator.recent_calls):
+            for record in reversed(entry.runtime_data.coordinator.recent_calls):
+                data = record.data
                 if data["event_type"] in ("incoming", "missed") and (
                     target is None or data["extension"] == target.number
                 ):
-                    when = times.time_of(data)
-                    if found is None or (when or _EPOCH) > (found[2] or _EPOCH):
-                        found = (entry, data, when)
+                    if found is None or record.time > (found[2] or _EPOCH):
+                        found = (entry, data, record.time)
                     break
         if found is None:
             scope = f" for {sources[0][1].display_name}" if sources[0][1] else ""
@@ -770,9 +738,9 @@ def _describe_call(entry: PbxConfigEntry, data: Mapping[str, Any], when: dt.date
     else:
         caller = name or number or "an unknown caller"
     same_call: list[Mapping[str, Any]] = [
-        other
-        for other in coordinator.recent_calls
-        if data["call_id"] is not None and other["call_id"] == data["call_id"]
+        record.data
+        for record in coordinator.recent_calls
+        if data["call_id"] is not None and record.data["call_id"] == data["call_id"]
     ] or [data]
     rung: list[str] = []
     for other in same_call:

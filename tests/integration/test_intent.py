@@ -13,7 +13,7 @@ from typing import Any
 from hassil.intents import Intents
 from hassil.recognize import recognize_best
 from homeassistant.components import conversation
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -24,13 +24,13 @@ import yaml
 
 from custom_components.pbx.api.models import Weekday
 from custom_components.pbx.const import CONF_DEFAULT_EXTENSION, DOMAIN
+from custom_components.pbx.coordinator import PbxCoordinator
 from custom_components.pbx.intent import (
     INTENT_CALL,
     INTENT_LAST_CALLER,
     INTENT_PAGE,
     INTENT_SET_WAKEUP,
     INTENTS,
-    CallTimes,
     describe_days,
     describe_when,
     parse_spoken_days,
@@ -41,6 +41,12 @@ from simulator import MirtaServer, PbxModel, VoipsunServer, YeastarServer
 
 from ..conftest import mirta_data, voipsun_data, yeastar_data
 from .conftest import LIVE_EVENTS, wait_until
+
+
+def call_data(coordinator: PbxCoordinator) -> list[dict[str, Any]]:
+    """The data of the coordinator's recent call events, oldest first."""
+    return [record.data for record in coordinator.recent_calls]
+
 
 SENTENCES = Path(__file__).parents[2] / "custom_sentences/en/pbx.yaml"
 
@@ -689,7 +695,7 @@ async def test_last_caller(
     coordinator = default_entry.runtime_data.coordinator
     inbound = model.inbound_call("5550100", "101", caller_name="Alice")
     await wait_until(
-        hass, lambda: any(d["event_type"] == "incoming" for d in coordinator.recent_calls)
+        hass, lambda: any(d["event_type"] == "incoming" for d in call_data(coordinator))
     )
     response = await handle(hass, INTENT_LAST_CALLER)
     # Yeastar tells no names of outside callers: the number it is.
@@ -702,9 +708,7 @@ async def test_last_caller(
 
     # Nobody picks up.
     model.hangup(inbound.call_id)
-    await wait_until(
-        hass, lambda: any(d["event_type"] == "missed" for d in coordinator.recent_calls)
-    )
+    await wait_until(hass, lambda: any(d["event_type"] == "missed" for d in call_data(coordinator)))
     response = await handle(hass, INTENT_LAST_CALLER)
     assert speech(response) == (
         "The last call was from 5550100 to Reception (101), just now; nobody answered."
@@ -716,12 +720,12 @@ async def test_last_caller(
         hass,
         lambda: any(
             d["event_type"] == "incoming" and d["extension"] == "105"
-            for d in coordinator.recent_calls
+            for d in call_data(coordinator)
         ),
     )
     model.answer(internal.call_id, "105")
     await wait_until(
-        hass, lambda: any(d["event_type"] == "answered" for d in coordinator.recent_calls)
+        hass, lambda: any(d["event_type"] == "answered" for d in call_data(coordinator))
     )
     response = await handle(hass, INTENT_LAST_CALLER)
     assert re.fullmatch(
@@ -745,7 +749,7 @@ async def test_last_caller(
         hass,
         lambda: any(
             d["event_type"] == "incoming" and d["extension"] == "104"
-            for d in coordinator.recent_calls
+            for d in call_data(coordinator)
         ),
     )
     response = await handle(hass, INTENT_LAST_CALLER)
@@ -763,7 +767,7 @@ async def test_last_caller_on_several_pbxs(
     def seen(entry: MockConfigEntry, call_id: str) -> bool:
         return any(
             d["event_type"] == "incoming" and d["call_id"] == call_id
-            for d in entry.runtime_data.coordinator.recent_calls
+            for d in call_data(entry.runtime_data.coordinator)
         )
 
     first = model.inbound_call("5550100", "101", caller_name="Alice")
@@ -785,9 +789,18 @@ async def test_last_caller_on_several_pbxs(
     assert failed(response).startswith("Several phone systems are set up")
 
 
-def test_call_times_unknown_event() -> None:
-    """An event fired before the intents were set up has no known time."""
-    assert CallTimes().time_of({"event_type": "incoming"}) is None
+async def test_call_records_keep_the_event_time(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """The coordinator's record of a call event has the time the `pbx_call` event was fired."""
+    fired: list[Event] = []
+    hass.bus.async_listen("pbx_call", fired.append)
+    model.inbound_call("5550100", "101")
+    coordinator = loaded_entry.runtime_data.coordinator
+    await wait_until(hass, lambda: bool(fired) and bool(coordinator.recent_calls))
+    record = coordinator.recent_calls[-1]
+    assert record.data == fired[-1].data
+    assert record.time == fired[-1].time_fired
 
 
 async def test_last_caller_to_a_queue(
@@ -798,7 +811,7 @@ async def test_last_caller_to_a_queue(
     model.inbound_call("5550111", "6400")
     await wait_until(
         hass,
-        lambda: len({d["extension"] for d in coordinator.recent_calls}) >= 2,
+        lambda: len({d["extension"] for d in call_data(coordinator)}) >= 2,
     )
     said = speech(await handle(hass, INTENT_LAST_CALLER))
     assert said.startswith("The last call was from 5550111 to ")
@@ -1050,9 +1063,7 @@ async def test_built_in_agent(
     coordinator = default_entry.runtime_data.coordinator
     inbound = model.inbound_call("5550100", "101")
     model.hangup(inbound.call_id)
-    await wait_until(
-        hass, lambda: any(d["event_type"] == "missed" for d in coordinator.recent_calls)
-    )
+    await wait_until(hass, lambda: any(d["event_type"] == "missed" for d in call_data(coordinator)))
     response = await say("Who called me last?")
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
     assert speech(response) == (
