@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 import logging
 import random
+from urllib.parse import unquote_plus
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -28,6 +29,9 @@ class Faults:
     - ``error_rate``: share of requests answered with HTTP 500, 502 or 503 (plain text body).
     - ``drop_rate``: share of requests whose connection is closed without an answer.
     - ``malformed_rate``: share of successful answers whose body is cut in half (invalid JSON).
+    - ``failing_requests``: requests whose path or decoded query contains one of these texts
+      (``extension/list``, ``action=listcalls``) are answered with HTTP 503, always: a PBX busy
+      while it boots, or one broken endpoint.
     - ``seed``: seed of the dice, for reproducible runs.
 
     ``injected`` counts what was injected (keys ``error``, ``drop``, ``malformed``).
@@ -37,6 +41,7 @@ class Faults:
     error_rate: float = 0.0
     drop_rate: float = 0.0
     malformed_rate: float = 0.0
+    failing_requests: set[str] = field(default_factory=set)
     seed: int | None = 0
     injected: Counter[str] = field(default_factory=Counter)
 
@@ -46,6 +51,7 @@ class Faults:
     def clear(self) -> None:
         """Switch every fault off."""
         self.latency = self.error_rate = self.drop_rate = self.malformed_rate = 0.0
+        self.failing_requests.clear()
 
     def _roll(self, rate: float) -> bool:
         return rate > 0 and self._rng.random() < rate
@@ -64,6 +70,10 @@ class Faults:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError
+            target = f"{request.path}?{unquote_plus(request.query_string)}"
+            if any(part in target for part in self.failing_requests):
+                self.injected["error"] += 1
+                return web.Response(status=503, text="simulated error 503")
             if self._roll(self.error_rate):
                 self.injected["error"] += 1
                 status = self._rng.choice(ERROR_STATUSES)

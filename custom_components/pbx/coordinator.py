@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,8 +14,8 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.util import dt as dt_util
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import PbxAuthError, PbxClient, PbxError
 from .api.models import (
@@ -36,6 +37,8 @@ from .api.models import (
 from .const import CONF_EXTENSIONS, DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
 
 type CallListener = Callable[[dict[str, Any]], None]
+type StateChange = ExtensionChange | TrunkChange | QueueChange | AgentChange | CallsChange
+"""A change of what the PBX is (not a call event): pushed, or confirmed after a command."""
 
 RECENT_CALLS = 100
 
@@ -64,6 +67,30 @@ def subjects_of(snapshot: Snapshot) -> dict[SubjectKey, Any]:
     ):
         found.update({(kind, key): value for key, value in collection.items()})
     return found
+
+
+def shown_values(snapshot: Snapshot) -> dict[SubjectKey, Any]:
+    """What the entities of each subject show, to compare: an extension with its alarms."""
+    found = subjects_of(snapshot)
+    for number, alarms in snapshot.alarms.items():
+        key = (Subject.EXTENSION, number)
+        if key in found:
+            found[key] = (found[key], alarms)
+    return found
+
+
+def shown_value(snapshot: Snapshot, key: SubjectKey) -> Any:
+    """`shown_values(snapshot)[key]`, for one subject (`None` when the PBX has none)."""
+    kind, ident = key
+    if kind == Subject.EXTENSION:
+        extension = snapshot.extensions.get(ident)
+        alarms = snapshot.alarms.get(ident)
+        return (extension, alarms) if extension is not None and alarms else extension
+    if kind == Subject.TRUNK:
+        return snapshot.trunks.get(ident)
+    if kind == Subject.QUEUE:
+        return snapshot.queues.get(ident)
+    return snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +136,14 @@ def map_errors() -> Iterator[None]:
 class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
     """Keeps the current `Snapshot` of one PBX.
 
-    Entities listen to one subject each (an extension, a trunk, a queue or the PBX), and are
-    called only when that subject changed, or when the PBX became reachable or unreachable.
+    Entities listen with their subject (an extension, a trunk, a queue or the PBX) as the
+    listener context, and are called only when that subject changed, or when the PBX became
+    reachable or unreachable; listeners without a context hear every read. Every new state
+    reaches the listeners through `async_update_listeners`: after a read (Home Assistant's
+    refresh), and through `async_publish` for pushed events and confirmed commands.
+
+    Reads never overlap: a refresh asked for while one runs waits for it and then reads
+    again, so the last answer read is the last one shown.
     """
 
     config_entry: PbxConfigEntry
@@ -123,9 +156,12 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
             update_interval=timedelta(seconds=client.poll_interval),
-            always_update=False,
+            # Every read reaches `async_update_listeners`, whose per-subject filter decides
+            # who is told: nothing changed, nobody is.
+            always_update=True,
         )
         self.client = client
+        self._read_lock = asyncio.Lock()
         self._subject_listeners: dict[SubjectKey, list[CALLBACK_TYPE]] = {}
         self._published: dict[SubjectKey, Any] = {}
         self._published_success = True
@@ -167,13 +203,14 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def _async_update_data(self) -> Snapshot:
         """Read a full snapshot, with the events that arrived while it was read on top."""
-        arrived: list[PbxEvent] = []
-        self._reads_in_flight.append(arrived)
-        try:
-            with map_errors():
-                snapshot = await self.client.async_fetch_snapshot()
-        finally:
-            self._reads_in_flight.remove(arrived)
+        async with self._read_lock:
+            arrived: list[PbxEvent] = []
+            self._reads_in_flight.append(arrived)
+            try:
+                with map_errors():
+                    snapshot = await self.client.async_fetch_snapshot()
+            finally:
+                self._reads_in_flight.remove(arrived)
         # The PBX answered with what it had when asked: anything pushed since is newer.
         for event in arrived:
             if (updated := self._updated(snapshot, event)) is not None:
@@ -181,37 +218,66 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         return snapshot
 
     @callback
-    def async_add_subject_listener(
-        self, key: SubjectKey, update_callback: CALLBACK_TYPE
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
     ) -> Callable[[], None]:
-        """Call `update_callback` when the subject changes; returns the way to stop."""
+        """Listen to every read (no context), or to one subject (its key as the context)."""
+        remove = super().async_add_listener(update_callback, context)
+        if context is None:
+            return remove
+        key: SubjectKey = context
         listeners = self._subject_listeners.setdefault(key, [])
         listeners.append(update_callback)
 
         @callback
-        def remove() -> None:
+        def remove_subject_listener() -> None:
+            remove()
             listeners.remove(update_callback)
             if not listeners:
                 del self._subject_listeners[key]
 
-        return remove
+        return remove_subject_listener
 
     @callback
     def async_update_listeners(self) -> None:
-        """Tell plain listeners about every refresh, subject listeners about their changes."""
-        super().async_update_listeners()
-        current = subjects_of(self.data)
+        """Tell plain listeners about every read, subject listeners about their changes."""
+        # Home Assistant types `data` as always set; it is None until a first read succeeds.
+        snapshot: Snapshot | None = self.data
+        if snapshot is None:
+            # The first read failed: setup is retried, and nobody listens yet.
+            return
+        current = shown_values(snapshot)
         if self.last_update_success != self._published_success:
-            changed = set(self._subject_listeners)
+            changed = list(self._subject_listeners)
         else:
-            changed = {
+            changed = [
                 key
                 for key in self._subject_listeners
                 if current.get(key) != self._published.get(key)
-            }
+            ]
         self._published = current
         self._published_success = self.last_update_success
+        for update_callback, context in list(self._listeners.values()):
+            if context is None:
+                update_callback()
+        self._notify(changed)
+
+    @callback
+    def async_publish(self, snapshot: Snapshot, changed: Iterable[SubjectKey]) -> None:
+        """Show a new state of the PBX between reads (a pushed event, a confirmed command).
+
+        Only the listeners of the `changed` subjects are told.
+        """
+        self.data = snapshot
+        changed = list(changed)
         for key in changed:
+            self._published[key] = shown_value(snapshot, key)
+        self._notify(changed)
+
+    @callback
+    def _notify(self, keys: Iterable[SubjectKey]) -> None:
+        """Call the listeners of `keys`."""
+        for key in keys:
             for update_callback in list(self._subject_listeners.get(key, ())):
                 update_callback()
 
@@ -255,8 +321,15 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         }
         if stored is not None:
             alarms[stored.extension] = (*alarms.get(stored.extension, ()), stored)
-        self.async_set_updated_data(
-            replace(self.data, alarms={number: items for number, items in alarms.items() if items})
+        kept = {number: items for number, items in alarms.items() if items}
+        old = self.data.alarms
+        self.async_publish(
+            replace(self.data, alarms=kept),
+            [
+                (Subject.EXTENSION, number)
+                for number in kept.keys() | old.keys()
+                if kept.get(number) != old.get(number)
+            ],
         )
 
     @callback
@@ -300,13 +373,17 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                     self.hass, self.async_refresh(), f"{DOMAIN} resync"
                 )
             return
+        self.async_apply_change(event)
+
+    @callback
+    def async_apply_change(self, change: StateChange) -> None:
+        """Show a change of the PBX's state at once: pushed by the PBX, or confirmed by it
+        when it accepted a command. A read in flight keeps it on top of what it reads."""
         for arrived in self._reads_in_flight:
-            arrived.append(event)
-        updated = self._updated(self.data, event)
+            arrived.append(change)
+        updated = self._updated(self.data, change)
         if updated is not None:
-            snapshot, keys = updated
-            self.data = snapshot
-            self._notify(keys)
+            self.async_publish(*updated)
 
     @staticmethod
     def _updated(snapshot: Snapshot, event: PbxEvent) -> tuple[Snapshot, list[SubjectKey]] | None:
@@ -352,14 +429,6 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 calls[event.call_id] = event.call
             return replace(snapshot, calls=calls), [PBX_KEY]
         return None
-
-    @callback
-    def _notify(self, keys: Iterable[SubjectKey]) -> None:
-        """Tell the listeners of `keys` that their subject changed outside a refresh."""
-        for key in keys:
-            self._published[key] = self.subject(key)
-            for update_callback in list(self._subject_listeners.get(key, ())):
-                update_callback()
 
     @callback
     def _fire_call(self, event: CallEvent) -> None:

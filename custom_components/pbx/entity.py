@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any, Concatenate, Protocol
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api.models import Capability, Extension, Queue
 from .const import DOMAIN, MANUFACTURERS
-from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, Subject, SubjectKey
+from .coordinator import (
+    PBX_KEY,
+    PbxConfigEntry,
+    PbxCoordinator,
+    StateChange,
+    Subject,
+    SubjectKey,
+)
+from .errors import pbx_errors
 
 
 def device_identifier(entry_unique_id: str, key: SubjectKey) -> tuple[str, str]:
-    """The device registry identifier of a subject's device."""
+    """The device registry identifier of a subject's device: `{uid}` or `{uid}-{kind}-{id}`."""
     if key == PBX_KEY:
         return (DOMAIN, entry_unique_id)
     return (DOMAIN, f"{entry_unique_id}-{key[0]}-{key[1]}")
+
+
+def entity_unique_id(entry_unique_id: str, key: SubjectKey, description_key: str) -> str:
+    """An entity's unique id: `{uid}-pbx-{key}` or `{uid}-{kind}-{id}-{key}` (the contract)."""
+    middle = f"{key[0]}" if key[0] == Subject.PBX else f"{key[0]}-{key[1]}"
+    return f"{entry_unique_id}-{middle}-{description_key}"
 
 
 def device_info(coordinator: PbxCoordinator, key: SubjectKey) -> DeviceInfo:
@@ -50,30 +65,28 @@ def device_info(coordinator: PbxCoordinator, key: SubjectKey) -> DeviceInfo:
     return device
 
 
-class PbxEntity(Entity):
+class PbxEntity(CoordinatorEntity[PbxCoordinator]):
     """An entity showing one subject of the PBX.
 
-    It listens only to its own subject and writes its state only when what it shows changed.
+    Its subject's key is its listener context: the coordinator calls it only when that
+    subject changed, or when the PBX became reachable or unreachable.
     """
 
     _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(
         self, coordinator: PbxCoordinator, key: SubjectKey, description: EntityDescription
     ) -> None:
         """Name the entity after its subject and description."""
-        self.coordinator = coordinator
+        super().__init__(coordinator, context=key)
         self.subject_key = key
         self.entity_description = description
-        uid = coordinator.config_entry.unique_id
-        kind, ident = key
-        middle = f"{kind}" if kind == Subject.PBX else f"{kind}-{ident}"
-        self._attr_unique_id = f"{uid}-{middle}-{description.key}"
+        self._attr_unique_id = entity_unique_id(
+            coordinator.config_entry.unique_id or "", key, description.key
+        )
         self._attr_device_info = device_info(coordinator, key)
-        if kind == Subject.TRUNK:
-            self._attr_translation_placeholders = {"trunk": ident}
-        self._written: Any = None
+        if key[0] == Subject.TRUNK:
+            self._attr_translation_placeholders = {"trunk": key[1]}
 
     @property
     def subject(self) -> Any:
@@ -83,30 +96,22 @@ class PbxEntity(Entity):
     @property
     def available(self) -> bool:
         """Available while the PBX answers and still has the subject."""
-        return self.coordinator.last_update_success and self.subject is not None
+        return super().available and self.subject is not None
 
-    def _fingerprint(self) -> Any:
-        """What the entity shows; the state is written only when this changes."""
-        return (self.available, self.state, self.extra_state_attributes)
 
-    async def async_added_to_hass(self) -> None:
-        """Listen to the subject."""
-        await super().async_added_to_hass()
-        self._written = self._fingerprint()
-        self.async_on_remove(
-            self.coordinator.async_add_subject_listener(self.subject_key, self._handle_update)
-        )
+def pbx_command[E: PbxEntity, **P](
+    func: Callable[Concatenate[E, P], Awaitable[Iterable[StateChange]]],
+) -> Callable[Concatenate[E, P], Coroutine[Any, Any, None]]:
+    """Run an entity's command on the PBX: library errors become translated Home Assistant
+    errors; the changes the PBX confirmed by accepting it are shown at once."""
 
-    @callback
-    def _handle_update(self) -> None:
-        fingerprint = self._fingerprint()
-        if fingerprint != self._written:
-            self._written = fingerprint
-            self.async_write_ha_state()
+    async def command(self: E, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        with pbx_errors(self.hass, self.coordinator.config_entry):
+            changes = await func(self, *args, **kwargs)
+        for change in changes:
+            self.coordinator.async_apply_change(change)
 
-    async def async_update(self) -> None:
-        """Refresh from the PBX when asked (`homeassistant.update_entity`)."""
-        await self.coordinator.async_request_refresh()
+    return command
 
 
 type EntityFactory = Callable[[PbxCoordinator, SubjectKey], Iterable[Entity]]

@@ -24,7 +24,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL
 from .coordinator import PBX_KEY, Subject, SubjectKey
-from .entity import device_identifier
+from .entity import device_identifier, entity_unique_id
 
 TEXT: Final = {
     # Who the line is about, when the device registry does not know it (any more).
@@ -124,7 +124,9 @@ def describe_call_event(hass: HomeAssistant, data: Mapping[str, Any]) -> Descrip
     }
     if unique_id is not None and extension is not None:
         entity_id = er.async_get(hass).async_get_entity_id(
-            Platform.EVENT, DOMAIN, f"{unique_id}-{Subject.EXTENSION}-{extension}-call"
+            Platform.EVENT,
+            DOMAIN,
+            entity_unique_id(unique_id, (Subject.EXTENSION, extension), "call"),
         )
         if entity_id is not None:
             description[LOGBOOK_ENTRY_ENTITY_ID] = entity_id

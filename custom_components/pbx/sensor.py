@@ -160,15 +160,14 @@ class PbxNextWakeupSensor(PbxEntity, SensorEntity):
         return next_alarm_time(alarms, dt_util.now())
 
     async def async_added_to_hass(self) -> None:
-        """Listen to every refresh too, and wake up when the alarm time passes."""
+        """Wake up when the alarm time passes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.async_add_listener(self._handle_update))
         self.async_on_remove(self._cancel_timer)
         self._schedule()
 
     @callback
-    def _handle_update(self) -> None:
-        super()._handle_update()
+    def _handle_coordinator_update(self) -> None:
+        super()._handle_coordinator_update()
         self._schedule()
 
     @callback
@@ -193,7 +192,7 @@ class PbxNextWakeupSensor(PbxEntity, SensorEntity):
     def _time_passed(self, _: datetime) -> None:
         self._timer = None
         self._timer_at = None
-        self._handle_update()
+        self._handle_coordinator_update()
 
 
 async def async_setup_entry(

@@ -16,19 +16,17 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import PbxClient
 from .api.models import AgentAction, AgentChange, Capability, ExtensionChange, QueueAgent
 from .const import DOMAIN
-from .coordinator import PbxConfigEntry, PbxCoordinator, Subject, SubjectKey, subjects_of
-from .entity import PbxEntity, async_add_described_entities, has_capability
-from .errors import pbx_errors
+from .coordinator import (
+    PbxConfigEntry,
+    PbxCoordinator,
+    StateChange,
+    Subject,
+    SubjectKey,
+    subjects_of,
+)
+from .entity import PbxEntity, async_add_described_entities, has_capability, pbx_command
 
 PARALLEL_UPDATES = 0
-
-
-async def async_run_command(
-    coordinator: PbxCoordinator, command: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a command on the PBX, turning library errors into translated errors."""
-    with pbx_errors(coordinator.hass, coordinator.config_entry):
-        await command()
 
 
 # Do-not-disturb ------------------------------------------------------------------------------
@@ -79,13 +77,12 @@ class PbxSwitch(PbxEntity, SwitchEntity):
         """Switch off."""
         await self._async_set(False)
 
-    async def _async_set(self, on: bool) -> None:
+    @pbx_command
+    async def _async_set(self, on: bool) -> list[StateChange]:
         ident = self.subject_key[1]
         description = self.entity_description
-        await async_run_command(
-            self.coordinator, lambda: description.set_fn(self.coordinator.client, ident, on)
-        )
-        self.coordinator.async_apply_event(description.change_fn(ident, on))
+        await description.set_fn(self.coordinator.client, ident, on)
+        return [description.change_fn(ident, on)]
 
 
 # Queue agents --------------------------------------------------------------------------------
@@ -164,7 +161,7 @@ class PbxAgentSwitch(PbxEntity, SwitchEntity):
     @property
     def available(self) -> bool:
         """Available while the PBX answers and the agent is in the queue."""
-        return self.coordinator.last_update_success and self.agent is not None
+        return super().available and self.agent is not None
 
     @property
     def is_on(self) -> bool | None:
@@ -180,14 +177,13 @@ class PbxAgentSwitch(PbxEntity, SwitchEntity):
         """Log the agent out, or unpause it."""
         await self._async_set(False)
 
-    async def _async_set(self, on: bool) -> None:
+    @pbx_command
+    async def _async_set(self, on: bool) -> list[StateChange]:
         queue, agent = self.subject_key[1], self.agent_number
-        action = self.entity_description.actions[on]
-        await async_run_command(
-            self.coordinator,
-            lambda: self.coordinator.client.async_queue_agent(queue, agent, action),
+        await self.coordinator.client.async_queue_agent(
+            queue, agent, self.entity_description.actions[on]
         )
-        self.coordinator.async_apply_event(self.entity_description.change_fn(queue, agent, on))
+        return [self.entity_description.change_fn(queue, agent, on)]
 
 
 type ItemEntityFactory = Callable[[PbxCoordinator, SubjectKey, str], Iterable[Entity]]
@@ -230,7 +226,7 @@ def async_add_item_entities(
         for ident in set(watched) - set(subjects):
             watched.pop(ident)()
         for ident in subjects.keys() - watched.keys():
-            watched[ident] = coordinator.async_add_subject_listener((kind, ident), add_new)
+            watched[ident] = coordinator.async_add_listener(add_new, (kind, ident))
         entities: list[Entity] = []
         for ident, item in sorted(current - set(known)):
             new = list(factory(coordinator, (kind, ident), item))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -266,3 +269,50 @@ async def test_unload_revokes_the_token(
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
     assert yeastar.valid_token_count == 0
+
+
+async def test_overlapping_refreshes_leave_entities_available(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, yeastar: YeastarServer
+) -> None:
+    """A read that fails while another is under way does not leave entities unavailable.
+
+    The order that did: read A starts, read B starts, A fails (entities go unavailable), B
+    succeeds with nothing changed. Only the order is arranged here; the PBX's answers are
+    the simulator's.
+    """
+    coordinator = loaded_entry.runtime_data.coordinator
+    client = coordinator.client
+    real_fetch = client.async_fetch_snapshot
+    first_failed = asyncio.Event()
+    reads = 0
+
+    async def fetch() -> Any:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            yeastar.faults.failing_requests.add("extension/list")
+            try:
+                return await real_fetch()
+            finally:
+                yeastar.faults.clear()
+                first_failed.set()
+        await first_failed.wait()
+        return await real_fetch()
+
+    states: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            states.append(event.data["new_state"].state) if event.data["entity_id"] == EXT else None
+        ),
+    )
+    with patch.object(client, "async_fetch_snapshot", fetch):
+        first = hass.async_create_task(coordinator.async_refresh())
+        second = hass.async_create_task(coordinator.async_refresh())
+        await asyncio.gather(first, second)
+        await hass.async_block_till_done()
+    assert reads == 2
+    # The failed read was shown, and so was the one after it.
+    assert states == [STATE_UNAVAILABLE, "idle"]
+    assert coordinator.last_update_success
+    assert hass.states.get(EXT).state == "idle"

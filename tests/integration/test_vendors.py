@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+import logging
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -97,3 +98,35 @@ async def test_vendor_entities(
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert hass.states.get(reception).state == "ringing"
+
+
+# A request of each vendor's full read (not its login).
+FIRST_READ: dict[str, str] = {
+    "yeastar": "extension/list",
+    "synway": "trunk_list",
+    "mirta": "info=extensions",
+    "voipsun": "action=listcalls",
+    "telphin": "/extension/",
+}
+
+
+async def test_a_failing_first_read_retries_setup(
+    hass: HomeAssistant, vendor_entry: tuple[str, Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A PBX that accepts the login but fails its first read: setup is retried, then works."""
+    vendor, server, entry = vendor_entry
+    await hass.config_entries.async_unload(entry.entry_id)
+    server.faults.failing_requests.add(FIRST_READ[vendor])
+    caplog.clear()
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert server.faults.injected["error"] >= 1
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR or (r.exc_info and r.levelno > logging.DEBUG)
+    ]
+
+    server.faults.clear()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
