@@ -42,9 +42,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     except BaseException:
         await client.async_close()
         raise
-    entry.runtime_data = PbxRuntimeData(
-        client=client, coordinator=coordinator, options=dict(entry.options)
-    )
+    entry.runtime_data = PbxRuntimeData(client=client, coordinator=coordinator)
     pbx_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator, PBX_KEY)
     )
@@ -52,7 +50,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     entry.async_on_unload(coordinator.async_add_listener(_stale_device_remover(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await _async_start_events(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
 
@@ -69,12 +66,6 @@ async def _async_start_events(hass: HomeAssistant, entry: PbxConfigEntry) -> Non
             return
     # The stream, chosen or as the fallback; it does nothing for a PBX without one.
     coordinator.async_start_event_stream()
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
-    """Reload when the options changed (not when setup stored its own data)."""
-    if dict(entry.options) != entry.runtime_data.options:
-        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> None:

@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.models import Capability
+from .api.models import Capability, Extension, Snapshot
 from .coordinator import PbxConfigEntry, Subject
 from .entity import PbxEntity, async_add_described_entities
 
@@ -23,16 +23,16 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PbxBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of one kind of subject."""
+class PbxBinarySensorDescription[T](BinarySensorEntityDescription):
+    """A binary sensor of one kind of subject (`T`: an `Extension` or the `Snapshot`)."""
 
     subject: Subject
-    value_fn: Callable[[Any], bool | None]
+    value_fn: Callable[[T], bool | None]
     exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
 
 
-BINARY_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
-    PbxBinarySensorDescription(
+BINARY_SENSORS: tuple[PbxBinarySensorDescription[Any], ...] = (
+    PbxBinarySensorDescription[Extension](
         key="registered",
         translation_key="registered",
         subject=Subject.EXTENSION,
@@ -42,8 +42,8 @@ BINARY_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
 )
 
 
-EVENT_CHANNEL_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
-    PbxBinarySensorDescription(
+EVENT_CHANNEL_SENSORS: tuple[PbxBinarySensorDescription[Any], ...] = (
+    PbxBinarySensorDescription[Snapshot](
         key="events",
         translation_key="events",
         subject=Subject.PBX,
@@ -60,7 +60,7 @@ EVENT_CHANNEL_SENSORS: tuple[PbxBinarySensorDescription, ...] = (
 class PbxBinarySensor(PbxEntity, BinarySensorEntity):
     """A binary sensor showing one flag of a subject."""
 
-    entity_description: PbxBinarySensorDescription
+    entity_description: PbxBinarySensorDescription[Any]
 
     @property
     def is_on(self) -> bool | None:

@@ -10,7 +10,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.helpers import selector
@@ -250,8 +250,11 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class PbxOptionsFlow(OptionsFlow):
-    """Which extensions to bring in, the default extension, and how events arrive."""
+class PbxOptionsFlow(OptionsFlowWithReload):
+    """Which extensions to bring in, the default extension, and how events arrive.
+
+    Saving changed options reloads the entry (Home Assistant does it).
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form with every option; it needs the PBX's extensions, so a loaded entry."""

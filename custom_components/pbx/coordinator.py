@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -107,8 +107,6 @@ class PbxRuntimeData:
 
     client: PbxClient
     coordinator: PbxCoordinator
-    options: dict[str, Any] = field(default_factory=dict)
-    """The entry's options the entry was set up with (a change reloads it)."""
 
 
 type PbxConfigEntry = ConfigEntry[PbxRuntimeData]

@@ -19,7 +19,17 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .api.models import Capability, ExtensionState, TrunkState, WakeupAlarm, Weekday
+from .api.models import (
+    Capability,
+    Extension,
+    ExtensionState,
+    Queue,
+    Snapshot,
+    Trunk,
+    TrunkState,
+    WakeupAlarm,
+    Weekday,
+)
 from .coordinator import PbxConfigEntry, Subject
 from .entity import PbxEntity, async_add_described_entities, has_capability
 
@@ -27,16 +37,16 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PbxSensorDescription(SensorEntityDescription):
-    """A sensor of one kind of subject."""
+class PbxSensorDescription[T](SensorEntityDescription):
+    """A sensor of one kind of subject (`T`: an `Extension`, `Trunk`, `Queue` or `Snapshot`)."""
 
     subject: Subject
-    value_fn: Callable[[Any], StateType]
+    value_fn: Callable[[T], StateType]
     exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
 
 
-SENSORS: tuple[PbxSensorDescription, ...] = (
-    PbxSensorDescription(
+SENSORS: tuple[PbxSensorDescription[Any], ...] = (
+    PbxSensorDescription[Extension](
         key="status",
         translation_key="extension_status",
         subject=Subject.EXTENSION,
@@ -44,7 +54,7 @@ SENSORS: tuple[PbxSensorDescription, ...] = (
         options=[state.value for state in ExtensionState],
         value_fn=lambda extension: extension.state,
     ),
-    PbxSensorDescription(
+    PbxSensorDescription[Trunk](
         key="status",
         translation_key="trunk_status",
         subject=Subject.TRUNK,
@@ -52,21 +62,21 @@ SENSORS: tuple[PbxSensorDescription, ...] = (
         options=[state.value for state in TrunkState],
         value_fn=lambda trunk: trunk.state,
     ),
-    PbxSensorDescription(
+    PbxSensorDescription[Queue](
         key="waiting",
         translation_key="queue_waiting",
         subject=Subject.QUEUE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.waiting,
     ),
-    PbxSensorDescription(
+    PbxSensorDescription[Queue](
         key="agents_available",
         translation_key="queue_agents_available",
         subject=Subject.QUEUE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.agents_available,
     ),
-    PbxSensorDescription(
+    PbxSensorDescription[Snapshot](
         key="active_calls",
         translation_key="active_calls",
         subject=Subject.PBX,
@@ -131,7 +141,7 @@ def next_alarm_time(alarms: Iterable[WakeupAlarm], now: datetime) -> datetime | 
 class PbxSensor(PbxEntity, SensorEntity):
     """A sensor showing one value of a subject."""
 
-    entity_description: PbxSensorDescription
+    entity_description: PbxSensorDescription[Any]
 
     @property
     def native_value(self) -> StateType:
@@ -143,8 +153,8 @@ class PbxSensor(PbxEntity, SensorEntity):
 class PbxNextWakeupSensor(PbxEntity, SensorEntity):
     """When the extension's next enabled wake-up alarm rings.
 
-    Alarms live beside the extensions in the snapshot, so the sensor listens to every
-    refresh; it moves on by itself when the alarm time passes.
+    The coordinator counts an extension's alarms as part of it, so the sensor hears of alarm
+    changes like of the extension's own; it moves on by itself when the alarm time passes.
     """
 
     entity_description: PbxWakeupSensorDescription

@@ -70,7 +70,6 @@ SERVICE_ACCEPT_INBOUND_CALL: Final = "accept_inbound_call"
 SERVICE_REJECT_INBOUND_CALL: Final = "reject_inbound_call"
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _NUMBER = vol.All(cv.string, vol.Strip, vol.Length(min=1))
 
@@ -116,9 +115,11 @@ PAGE_SCHEMA = vol.Schema(
 SET_WAKEUP_ALARM_SCHEMA = vol.Schema(
     {
         **TARGET_SCHEMA,
-        vol.Required(ATTR_TIME): cv.string,
-        vol.Optional(ATTR_DAYS): vol.All(cv.ensure_list_csv, [cv.string]),
-        vol.Optional(ATTR_DATE): cv.string,
+        vol.Required(ATTR_TIME): cv.time,
+        vol.Optional(ATTR_DAYS): vol.All(
+            cv.ensure_list_csv, [vol.All(cv.string, vol.Lower)], cv.weekdays
+        ),
+        vol.Optional(ATTR_DATE): cv.date,
         vol.Optional(ATTR_NAME): cv.string,
         vol.Optional(ATTR_ENABLED): cv.boolean,
         vol.Optional(ATTR_RETRIES): vol.All(vol.Coerce(int), vol.Range(min=0, max=20)),
@@ -264,16 +265,6 @@ def parse_time(value: str) -> dt.time:
         raise _invalid("invalid_time", time=value) from None
 
 
-def parse_date(value: str) -> dt.date:
-    """A date from "YYYY-MM-DD"; raise a translated error when malformed."""
-    try:
-        if not _DATE_RE.match(value.strip()):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise _invalid("invalid_date", date=value) from None
-
-
 def parse_days(values: Iterable[str]) -> frozenset[Weekday]:
     """Weekdays from `mon` … `sun`; raise a translated error on anything else."""
     values = list(values)
@@ -368,9 +359,9 @@ async def _async_page(call: ServiceCall) -> ServiceResponse:
 
 async def _async_set_wakeup_alarm(call: ServiceCall) -> ServiceResponse:
     data = call.data
-    at = parse_time(data[ATTR_TIME])
-    days = parse_days(data[ATTR_DAYS]) if ATTR_DAYS in data else None
-    date = parse_date(data[ATTR_DATE]) if ATTR_DATE in data else None
+    at: dt.time = data[ATTR_TIME]
+    days = frozenset(Weekday(day) for day in data[ATTR_DAYS]) if ATTR_DAYS in data else None
+    date: dt.date | None = data.get(ATTR_DATE)
     if days and date is not None:
         raise _invalid("days_and_date")
     alarm_id: str | None = data.get(ATTR_ALARM_ID)

@@ -14,7 +14,14 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PbxClient
-from .api.models import AgentAction, AgentChange, Capability, ExtensionChange, QueueAgent
+from .api.models import (
+    AgentAction,
+    AgentChange,
+    Capability,
+    Extension,
+    ExtensionChange,
+    QueueAgent,
+)
 from .const import DOMAIN
 from .coordinator import (
     PbxConfigEntry,
@@ -33,11 +40,11 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PbxSwitchDescription(SwitchEntityDescription):
-    """A switch of one kind of subject."""
+class PbxSwitchDescription[T](SwitchEntityDescription):
+    """A switch of one kind of subject (`T`: an `Extension`)."""
 
     subject: Subject
-    value_fn: Callable[[Any], bool | None]
+    value_fn: Callable[[T], bool | None]
     set_fn: Callable[[PbxClient, str, bool], Awaitable[None]]
     """Switch the subject (by its id) on the PBX."""
     change_fn: Callable[[str, bool], ExtensionChange]
@@ -45,8 +52,8 @@ class PbxSwitchDescription(SwitchEntityDescription):
     exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
 
 
-SWITCHES: tuple[PbxSwitchDescription, ...] = (
-    PbxSwitchDescription(
+SWITCHES: tuple[PbxSwitchDescription[Any], ...] = (
+    PbxSwitchDescription[Extension](
         key="dnd",
         translation_key="dnd",
         subject=Subject.EXTENSION,
@@ -61,7 +68,7 @@ SWITCHES: tuple[PbxSwitchDescription, ...] = (
 class PbxSwitch(PbxEntity, SwitchEntity):
     """A switch of a subject: its state shows at once once the PBX accepted the change."""
 
-    entity_description: PbxSwitchDescription
+    entity_description: PbxSwitchDescription[Any]
 
     @property
     def is_on(self) -> bool | None:

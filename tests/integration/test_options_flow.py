@@ -52,7 +52,6 @@ async def test_options_pick_extensions_and_default(
         CONF_TRANSPORT: "stream",
     }
     # The entry reloaded: only the chosen extensions keep devices and entities.
-    assert loaded_entry.runtime_data.options == loaded_entry.options
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), loaded_entry.entry_id)
     assert sorted(d.name for d in devices if d.model == "Extension") == [
         "Front desk (102)",

@@ -183,12 +183,18 @@ async def test_options_change_reloads_with_the_new_transport(
     entry = await add_entry(hass, yeastar_data(yeastar), yeastar.sn)
     await wait_until(hass, lambda: yeastar.websocket_count == 1)
     assert CONF_PUSH_URL not in entry.data
-    hass.config_entries.async_update_entry(entry, options={CONF_TRANSPORT: "webhook"})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_TRANSPORT: "webhook"}
+    )
     await hass.async_block_till_done()
     await wait_until(hass, lambda: yeastar.websocket_count == 0)
     assert entry.data[CONF_PUSH_URL].startswith(ha_url)
     # Storing the push URL during setup does not reload the entry again.
-    assert entry.runtime_data.options == {CONF_TRANSPORT: "webhook"}
+    client = entry.runtime_data.client
+    await hass.async_block_till_done()
+    assert entry.runtime_data.client is client
+    assert entry.options == {CONF_TRANSPORT: "webhook"}
     await hass.config_entries.async_unload(entry.entry_id)
 
 
