@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -719,3 +720,4 @@ async def test_inbound_control(
         await call(hass, "reject_inbound_call", {"call_id": refused.call_id})
     assert_error(err.value, "pbx_refused")
     assert accepted.call_id in model.calls
+

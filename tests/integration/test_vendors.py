@@ -130,3 +130,34 @@ async def test_a_failing_first_read_retries_setup(
     server.faults.clear()
     assert await hass.config_entries.async_reload(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_a_refused_action_over_the_websocket_api(
+    hass: HomeAssistant,
+    vendor_entry: tuple[str, Any, Any],
+    hass_ws_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Hanging up an extension without a call: a translated error, and no traceback.
+
+    (Home Assistant itself logs one error line for any failed action over the WebSocket API.)
+    """
+    _vendor, _server, entry = vendor_entry
+    client = await hass_ws_client(hass)
+    caplog.clear()
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": "pbx",
+            "service": "hangup",
+            "service_data": {"config_entry_id": entry.entry_id, "extension": "102"},
+        }
+    )
+    reply = await client.receive_json()
+    assert not reply["success"]
+    assert reply["error"]["translation_domain"] == "pbx"
+    assert reply["error"]["translation_key"] in ("pbx_refused", "action_not_supported")
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.pbx")]
+    assert [r for r in ours if r.levelno > logging.DEBUG] == []
+    assert not [r for r in caplog.records if r.exc_info and r.levelno > logging.DEBUG]
+    assert not [r for r in caplog.records if "Unexpected exception" in r.getMessage()]
