@@ -12,6 +12,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import CONF_VERIFY_SSL
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -76,21 +77,27 @@ def connection_schema(
     fields: tuple[ConnectionField, ...],
     values: Mapping[str, Any] | None = None,
     *,
+    typed: Mapping[str, Any] | None = None,
     keep_secrets: bool = False,
 ) -> vol.Schema:
-    """The form for `fields`, suggesting `values` or the defaults; secrets are never shown.
+    """The form for `fields`, suggesting `values` or the defaults.
 
-    With `keep_secrets`, secret fields may stay empty to keep the stored value.
+    Stored secrets are never suggested; a secret the user just `typed` is, so that a form
+    shown again after an error still has it. With `keep_secrets`, secret fields may stay
+    empty to keep the stored value.
     """
     schema: dict[Any, Any] = {}
     for field in fields:
         value = (values or {}).get(field.key)
-        if value is None or field.kind == FieldKind.SECRET:
+        if field.kind == FieldKind.SECRET:
+            value = (typed or {}).get(field.key) or None
+        if value is None:
             value = field.default
         if field.kind == FieldKind.BOOL:
             key: Any = vol.Required(field.key, default=bool(value))
         elif field.optional or (field.kind == FieldKind.SECRET and keep_secrets):
-            key = vol.Optional(field.key)
+            suggested = {"suggested_value": value} if value is not None else None
+            key = vol.Optional(field.key, description=suggested)
         else:
             suggested = {"suggested_value": value} if value is not None else None
             key = vol.Required(field.key, description=suggested)
@@ -120,6 +127,10 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             return await client.async_connect(), None
         except PbxError as err:
+            if isinstance(err, PbxTlsError) and not data.get(CONF_VERIFY_SSL, True):
+                # Nothing was verified, so the handshake itself failed: the port serves no
+                # HTTPS (or speaks it badly), which no certificate setting changes.
+                return None, "not_https"
             for error_class, key in ERRORS:
                 if isinstance(err, error_class):
                     return None, key
@@ -191,7 +202,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = error or "unknown"
         return self.async_show_form(
             step_id=self._vendor.value,
-            data_schema=connection_schema(fields, user_input),
+            data_schema=connection_schema(fields, user_input, typed=user_input),
             errors=errors,
             description_placeholders={"vendor": MANUFACTURERS[self._vendor.value]},
             last_step=True,
@@ -219,7 +230,9 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = error or "unknown"
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=connection_schema(fields, {**entry.data, **(user_input or {})}),
+            data_schema=connection_schema(
+                fields, {**entry.data, **(user_input or {})}, typed=user_input
+            ),
             errors=errors,
             description_placeholders={"name": entry.title},
         )
@@ -243,7 +256,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=connection_schema(
-                fields, {**entry.data, **(user_input or {})}, keep_secrets=True
+                fields, {**entry.data, **(user_input or {})}, typed=user_input, keep_secrets=True
             ),
             errors=errors,
             description_placeholders={"name": entry.title},

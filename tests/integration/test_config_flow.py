@@ -204,3 +204,30 @@ async def test_reconfigure_other_pbx_aborts(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_pbx"
+
+
+def suggested(result: Any, key: str) -> Any:
+    """The value a form suggests for `key`."""
+    for marker in result["data_schema"].schema:
+        if marker == key:
+            return (marker.description or {}).get("suggested_value")
+    raise KeyError(key)
+
+
+async def test_https_to_the_http_port_and_the_typed_secret_kept(
+    hass: HomeAssistant, yeastar: YeastarServer
+) -> None:
+    """HTTPS to a port that serves HTTP is not a certificate problem; what was typed stays."""
+    hass.loop.set_exception_handler(lambda loop, context: None)
+    flow_id = await start_yeastar_flow(hass)
+    typed = form_input(yeastar, ssl=True, verify_ssl=False)
+    result = await hass.config_entries.flow.async_configure(flow_id, typed)
+    assert result["errors"] == {"base": "not_https"}
+    assert suggested(result, "client_secret") == typed["client_secret"]
+    assert suggested(result, "host") == typed["host"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, form_input(yeastar, ssl=True, verify_ssl=True)
+    )
+    # With verification on, the failed handshake reads as a certificate problem still.
+    assert result["errors"] == {"base": "tls_untrusted"}
