@@ -34,15 +34,15 @@ from .api.models import PbxInfo
 from .const import (
     CONF_DEFAULT_EXTENSION,
     CONF_EXTENSIONS,
-    CONF_PUSH_URL,
     CONF_TRANSPORT,
     CONF_VENDOR,
     DOMAIN,
     LOGGER,
     MANUFACTURERS,
+    Transport,
 )
 from .coordinator import PbxConfigEntry
-from .push import chosen_transport, transports
+from .push import async_push_address, chosen_transport, transports
 from .validation import vol
 
 ERRORS: tuple[tuple[type[PbxError], str], ...] = (
@@ -308,6 +308,9 @@ class PbxOptionsFlow(OptionsFlowWithReload):
             ),
         }
         offered = transports(client)
+        push_address = None
+        if Transport.WEBHOOK in offered:
+            push_address = await async_push_address(self.hass, entry)
         if len(offered) > 1:
             current = values.get(CONF_TRANSPORT) or chosen_transport(entry, client)
             schema[vol.Required(CONF_TRANSPORT, default=current)] = selector.SelectSelector(
@@ -320,5 +323,5 @@ class PbxOptionsFlow(OptionsFlowWithReload):
             step_id="init",
             data_schema=vol.Schema(schema),
             errors=errors,
-            description_placeholders={"push_url": entry.data.get(CONF_PUSH_URL) or "-"},
+            description_placeholders={"push_url": push_address or "-"},
         )

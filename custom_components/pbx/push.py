@@ -67,12 +67,7 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     """
     runtime = entry.runtime_data
     client = runtime.client
-    webhook_id: str | None = entry.data.get(CONF_WEBHOOK_ID)
-    if webhook_id is None:
-        webhook_id = webhook.async_generate_id()
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_WEBHOOK_ID: webhook_id}
-        )
+    webhook_id = _webhook_id(hass, entry)
     webhook.async_register(
         hass,
         DOMAIN,
@@ -109,6 +104,27 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PUSH_URL: url})
     runtime.coordinator.async_set_events_connected(True)
     return True
+
+
+def _webhook_id(hass: HomeAssistant, entry: PbxConfigEntry) -> str:
+    """The entry's webhook id, made (and stored) the first time it is needed."""
+    webhook_id: str | None = entry.data.get(CONF_WEBHOOK_ID)
+    if webhook_id is None:
+        webhook_id = webhook.async_generate_id()
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_WEBHOOK_ID: webhook_id}
+        )
+    return webhook_id
+
+
+async def async_push_address(hass: HomeAssistant, entry: PbxConfigEntry) -> str | None:
+    """Where the PBX posts its events once pushes are chosen (`None`: nowhere it can reach).
+
+    The address in use when there is one; otherwise the one pushes will use.
+    """
+    if url := entry.data.get(CONF_PUSH_URL):
+        return str(url)
+    return await _async_push_url(hass, entry.runtime_data.client, _webhook_id(hass, entry))
 
 
 async def _async_push_url(hass: HomeAssistant, client: PbxClient, webhook_id: str) -> str | None:

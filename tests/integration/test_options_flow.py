@@ -110,3 +110,19 @@ async def test_options_need_a_loaded_entry(
     result = await hass.config_entries.options.async_init(yeastar_entry.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+async def test_options_show_the_push_address_before_pushes_are_chosen(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The address to enter on the PBX is shown while the stream is still in use."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    address = result["description_placeholders"]["push_url"]
+    webhook_id = loaded_entry.data["webhook_id"]
+    assert address == f"http://127.0.0.1:9/api/webhook/{webhook_id}"
+    # The same address once pushes are chosen.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_TRANSPORT: "webhook"}
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.data["push_url"] == address
