@@ -169,6 +169,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self.recent_calls: deque[CallRecord] = deque(maxlen=RECENT_CALLS)
         """The latest call events, oldest first ("who called last?")."""
         self._reads_in_flight: list[list[PbxEvent]] = []
+        self.read_checks: list[Callable[[Snapshot, Snapshot], None]] = []
+        """Called with the state shown before and the state read, after each full read."""
         self.pbx_device_id: str | None = None
         """The device registry id of the PBX's own device, once registered."""
 
@@ -213,6 +215,10 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         for event in arrived:
             if (updated := self._updated(snapshot, event)) is not None:
                 snapshot = updated[0]
+        shown: Snapshot | None = self.data
+        if shown is not None:
+            for check in self.read_checks:
+                check(shown, snapshot)
         return snapshot
 
     @callback

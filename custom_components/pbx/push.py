@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
+from typing import Final
 
 from aiohttp import web
 from homeassistant.components import webhook
@@ -18,7 +19,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 
 from .api import PbxClient, PbxError, create_client
-from .api.models import Capability, PbxEvent
+from .api.models import Capability, PbxEvent, Snapshot
 from .const import CONF_PUSH_URL, CONF_TRANSPORT, CONF_WEBHOOK_ID, DOMAIN, LOGGER, Transport
 from .coordinator import PbxConfigEntry
 
@@ -68,12 +69,13 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     runtime = entry.runtime_data
     client = runtime.client
     webhook_id = _webhook_id(hass, entry)
+    watch = PushWatch(hass, entry)
     webhook.async_register(
         hass,
         DOMAIN,
         entry.title,
         webhook_id,
-        _handler(entry),
+        _handler(entry, watch),
         local_only=False,
         allowed_methods=METHODS,
     )
@@ -102,8 +104,71 @@ async def async_start_push(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
         return False
     if previous != url:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PUSH_URL: url})
+    watch.url = url
+    runtime.coordinator.read_checks.append(watch.check_read)
     runtime.coordinator.async_set_events_connected(True)
     return True
+
+
+def pushes_missing_issue_id(entry: PbxConfigEntry) -> str:
+    """The repair issue raised when the PBX's pushes stopped arriving."""
+    return f"pushes_missing_{entry.entry_id}"
+
+
+class PushWatch:
+    """Tells whether the PBX's pushes still arrive.
+
+    Pushes carry no heartbeat, so silence alone says nothing (a quiet PBX sends nothing).
+    What does: full reads that find extensions in another state than the pushes left them,
+    twice in a row (once may be a push still on its way). Then the live-events sensor goes
+    off and a repair issue says what to check; the reads keep the states right meanwhile.
+    The next push that arrives clears both.
+    """
+
+    MISSES_TO_TELL: Final = 2
+
+    def __init__(self, hass: HomeAssistant, entry: PbxConfigEntry) -> None:
+        """Watch the pushes `entry` receives (at `url`, once the PBX was given it)."""
+        self._hass = hass
+        self._entry = entry
+        self.url = ""
+        self._misses = 0
+        self._lost = False
+
+    @callback
+    def check_read(self, shown: Snapshot, read: Snapshot) -> None:
+        """Compare a full read with what the pushes showed."""
+        missed = any(
+            extension.state != (before.state if (before := shown.extensions.get(number)) else None)
+            for number, extension in read.extensions.items()
+            if number in shown.extensions
+        )
+        self._misses = self._misses + 1 if missed else 0
+        if self._misses >= self.MISSES_TO_TELL and not self._lost:
+            self._lost = True
+            LOGGER.warning(
+                "%s: calls seen by reading the PBX were not pushed; check its webhook",
+                self._entry.title,
+            )
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                pushes_missing_issue_id(self._entry),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="pushes_missing",
+                translation_placeholders={"name": self._entry.title, "push_url": self.url},
+            )
+            self._entry.runtime_data.coordinator.async_set_events_connected(False)
+
+    @callback
+    def pushed(self) -> None:
+        """A push arrived: the pushes work."""
+        self._misses = 0
+        if self._lost:
+            self._lost = False
+            LOGGER.info("%s: pushes arrive again", self._entry.title)
+            ir.async_delete_issue(self._hass, DOMAIN, pushes_missing_issue_id(self._entry))
 
 
 def _webhook_id(hass: HomeAssistant, entry: PbxConfigEntry) -> str:
@@ -170,10 +235,11 @@ async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
 
 
-def _handler(entry: PbxConfigEntry) -> Handler:
+def _handler(entry: PbxConfigEntry, watch: PushWatch) -> Handler:
     @callback
     def apply(events: list[PbxEvent]) -> None:
         coordinator = entry.runtime_data.coordinator
+        watch.pushed()
         coordinator.async_set_events_connected(True)
         for event in events:
             coordinator.async_apply_event(event)

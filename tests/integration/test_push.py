@@ -426,3 +426,41 @@ async def test_telphin_uses_a_cloud_webhook(
     model.inbound_call("5550100", "101")
     await wait_until(hass, lambda: any(e["event_type"] == "incoming" for e in call_events))
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_pushes_that_stop_arriving_are_noticed(
+    hass: HomeAssistant,
+    webhook_entry: MockConfigEntry,
+    yeastar: YeastarServer,
+    model: PbxModel,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Reads that find calls no push announced turn the live-events sensor off and raise a
+    repair issue; the states stay right through the reads; a push that arrives again clears
+    both."""
+    coordinator = webhook_entry.runtime_data.coordinator
+    issue_id = f"pushes_missing_{webhook_entry.entry_id}"
+    yeastar.webhook_url = None  # the PBX's webhook setting lost, e.g. after a reset
+    first = model.inbound_call("5550100", "101")
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(RECEPTION).state == "ringing"
+    # One read can race a push: not yet.
+    assert live_events(hass, webhook_entry) == "on"
+    model.hangup(first.call_id)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(RECEPTION).state == "idle"
+    assert live_events(hass, webhook_entry) == "off"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "name": webhook_entry.title,
+        "push_url": webhook_entry.data[CONF_PUSH_URL],
+    }
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+    yeastar.webhook_url = webhook_entry.data[CONF_PUSH_URL]
+    model.inbound_call("5550111", "102")
+    await wait_until(hass, lambda: live_events(hass, webhook_entry) == "on")
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
