@@ -1,7 +1,9 @@
 """Actions of the PBX integration: calls, paging, wake-up alarms, queue agents, inbound control.
 
 Every action names its extension as an extension device (`device_id`) or as `extension` plus
-`config_entry_id`; `config_entry_id` may be left out while exactly one PBX is loaded. Target
+`config_entry_id`. `config_entry_id` may be left out when the PBX is clear without it: only one
+is loaded, only one has the extension, or (no extension given) only one has a default
+extension. Target
 resolution (`resolve_entry`, `resolve_target`, `resolve_extension`) and the mapping of library
 errors (`pbx_errors`) are public so that voice intents can share them.
 """
@@ -166,6 +168,34 @@ def _loaded(entry: ConfigEntry) -> PbxConfigEntry:
     return cast(PbxConfigEntry, entry)
 
 
+def _loaded_entries(hass: HomeAssistant) -> list[PbxConfigEntry]:
+    """The loaded PBX entries; raise a translated error when there is none."""
+    loaded = [cast(PbxConfigEntry, e) for e in hass.config_entries.async_loaded_entries(DOMAIN)]
+    if not loaded:
+        raise _invalid("no_loaded_entry")
+    return loaded
+
+
+def _several(entries: Iterable[PbxConfigEntry]) -> ServiceValidationError:
+    """The error when the PBX cannot be told: it names the PBXs to choose from."""
+    return _invalid("entry_required", pbxs=", ".join(sorted(entry.title for entry in entries)))
+
+
+def choose_entry(hass: HomeAssistant, extension: str | None) -> PbxConfigEntry:
+    """The PBX meant when none is named: the only one loaded; else the only one with
+    `extension`; else, without an extension, the only one with a default extension."""
+    loaded = _loaded_entries(hass)
+    if len(loaded) == 1:
+        return loaded[0]
+    if extension is not None:
+        candidates = [e for e in loaded if extension in e.runtime_data.coordinator.data.extensions]
+    else:
+        candidates = [e for e in loaded if e.options.get(CONF_DEFAULT_EXTENSION)]
+    if len(candidates) == 1:
+        return candidates[0]
+    raise _several(loaded)
+
+
 def resolve_entry(hass: HomeAssistant, config_entry_id: str | None = None) -> PbxConfigEntry:
     """The loaded PBX entry `config_entry_id`, or the only loaded one when it is `None`.
 
@@ -173,12 +203,10 @@ def resolve_entry(hass: HomeAssistant, config_entry_id: str | None = None) -> Pb
     loaded, or `config_entry_id` is missing while several PBXs are loaded.
     """
     if config_entry_id is None:
-        loaded = hass.config_entries.async_loaded_entries(DOMAIN)
-        if not loaded:
-            raise _invalid("no_loaded_entry")
+        loaded = _loaded_entries(hass)
         if len(loaded) > 1:
-            raise _invalid("entry_required")
-        return cast(PbxConfigEntry, loaded[0])
+            raise _several(loaded)
+        return loaded[0]
     entry = hass.config_entries.async_get_entry(config_entry_id)
     if entry is None or entry.domain != DOMAIN:
         raise _invalid("entry_not_found", entry_id=config_entry_id)
@@ -222,8 +250,11 @@ def resolve_target(
         if config_entry_id is not None and config_entry_id != entry.entry_id:
             raise _invalid("device_not_in_entry", device_id=device_id, pbx=entry.title)
     else:
-        entry = resolve_entry(hass, config_entry_id)
         extension = data.get(ATTR_EXTENSION)
+        if config_entry_id is None:
+            entry = choose_entry(hass, extension)
+        else:
+            entry = resolve_entry(hass, config_entry_id)
         if extension is None and use_default:
             extension = entry.options.get(CONF_DEFAULT_EXTENSION) or None
     if extension is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,14 @@ from custom_components.pbx.coordinator import PBX_KEY, Subject
 from custom_components.pbx.entity import device_identifier
 from simulator import PbxModel, VoipsunServer, YeastarServer
 
-from ..conftest import YEASTAR_CLIENT_ID, YEASTAR_CLIENT_SECRET, voipsun_data, yeastar_data
+from ..conftest import (
+    VOIPSUN_PASSWORD,
+    VOIPSUN_USER,
+    YEASTAR_CLIENT_ID,
+    YEASTAR_CLIENT_SECRET,
+    voipsun_data,
+    yeastar_data,
+)
 from .conftest import wait_until
 
 TRANSLATIONS = json.loads(
@@ -287,6 +293,7 @@ async def test_two_entries(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "dial", {"extension": "101", "number": "102"})
     assert_error(err.value, "entry_required")
+    assert err.value.translation_placeholders == {"pbxs": "Demo Hotel PBX, VoIPSUN"}
 
     device_id = extension_device(hass, loaded_entry, "101")
     with pytest.raises(ServiceValidationError) as err:
@@ -721,3 +728,33 @@ async def test_inbound_control(
     assert_error(err.value, "pbx_refused")
     assert accepted.call_id in model.calls
 
+
+async def test_the_pbx_told_by_its_extension_or_default(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """Without `config_entry_id`: the only PBX with the extension, or the only one with a
+    default extension."""
+    other_model = PbxModel.office(seed=1)
+    other_model.remove_extension("201")
+    async with VoipsunServer(
+        other_model, username=VOIPSUN_USER, password=VOIPSUN_PASSWORD, agent_pin=None
+    ) as other:
+        other_entry = MockConfigEntry(
+            domain=DOMAIN, title="VoIPSUN", unique_id="127.0.0.1", data=voipsun_data(other)
+        )
+        other_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(other_entry.entry_id)
+        await hass.async_block_till_done()
+
+        # 201 is on the Yeastar only.
+        response = await ask(hass, "dial", {"extension": "201", "number": "102"})
+        assert model.calls[response["call_id"]].caller == "201"
+        # No extension: the only PBX with a default extension.
+        hass.config_entries.async_update_entry(other_entry, options={CONF_DEFAULT_EXTENSION: "105"})
+        await ask(hass, "dial", {"number": "102"})
+        assert [dialed.caller for dialed in other_model.calls.values()] == ["105"]
+        # An extension on neither PBX: with no other hint, the error names the PBXs.
+        with pytest.raises(ServiceValidationError) as err:
+            await call(hass, "dial", {"extension": "999", "number": "102"})
+        assert_error(err.value, "entry_required")
+        await hass.config_entries.async_unload(other_entry.entry_id)
