@@ -176,7 +176,7 @@ async def test_values_of_a_known_snapshot(
         "sensor.mock_pbx_trunk_sip_provider": "up",
         "sensor.reception_101_next_wake_up_call": "unknown",
         # Sunday noon: room 201's Monday 07:30 alarm rings next (Home Assistant's test time zone
-    # is US/Pacific).
+        # is US/Pacific).
         "sensor.201_next_wake_up_call": "2026-12-07T15:30:00+00:00",
     }
     assert {entity_id: hass.states.get(entity_id).state for entity_id in expected} == expected
