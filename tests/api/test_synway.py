@@ -15,7 +15,6 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.pbx.api import synway as synway_module
 from custom_components.pbx.api.errors import (
     PbxApiDisabledError,
     PbxAuthError,
@@ -47,6 +46,8 @@ from custom_components.pbx.api.models import (
 from custom_components.pbx.api.synway import (
     CallBook,
     SynwayClient,
+    callbook as callbook_module,
+    client as synway_module,
     decode_lenient,
     extension_status,
     md5_password,
@@ -814,7 +815,7 @@ async def test_snapshot_shows_followed_calls(
     model.hangup(call.call_id)
     book = client.calls
     followed_call = next(iter(book.calls.values()))
-    followed_call.seen -= synway_module.STALE_CALL_AGE + 1
+    followed_call.seen -= callbook_module.STALE_CALL_AGE + 1
     snapshot = await client.async_fetch_snapshot()
     assert snapshot.calls == {}
 
@@ -1260,7 +1261,7 @@ def test_transfer_of_an_extension_and_stale_calls() -> None:
     assert call_events(events) == []
     book.prune(set(), set())
     assert "c1" in book.calls
-    now[0] += synway_module.STALE_CALL_AGE + 1
+    now[0] += callbook_module.STALE_CALL_AGE + 1
     book.prune(set(), {"c1"})
     assert "c1" in book.calls
     book.prune(set(), set())
@@ -1307,7 +1308,7 @@ def test_orphan_cdr_uses_known_extensions() -> None:
 
 
 def test_ended_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(synway_module, "ENDED_MEMORY", 2)
+    monkeypatch.setattr(callbook_module, "ENDED_MEMORY", 2)
     book = CallBook()
     for index in range(4):
         book.call_report("CALLFAILED", book_report("CALLFAILED", f"c{index}", callerext=ext("1")))

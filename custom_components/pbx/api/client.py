@@ -98,7 +98,7 @@ class PbxClient(abc.ABC):
     poll_interval: ClassVar[float] = 30.0
     """Seconds between full snapshots."""
     calls_poll_interval: ClassVar[float | None] = None
-    """Seconds between active-call polls, for PBXs without push (`POLLED_CALLS`)."""
+    """Seconds between two reads of a polled event stream (`polling.PolledCallsClient`)."""
     push_preferred: ClassVar[bool] = False
     """Pushes over HTTP beat the event stream, which is only a fallback (`WEBHOOK_EVENTS`)."""
     push_public: ClassVar[bool] = False
@@ -152,7 +152,9 @@ class PbxClient(abc.ABC):
     async def async_fetch_calls(self) -> Snapshot:
         """Read only what changes fast (active calls and extension states).
 
-        The returned snapshot replaces those parts of the last full snapshot.
+        The returned snapshot replaces those parts of the last full snapshot. Every client whose
+        event stream polls (`polling.PolledCallsClient`: the `POLLED_CALLS` PBXs, and Telphin's
+        fallback) implements it; the stream reads it every `calls_poll_interval` seconds.
         """
         raise PbxUnsupportedError("active calls cannot be read on their own")
 
@@ -163,8 +165,8 @@ class PbxClient(abc.ABC):
 
         The stream reconnects by itself, with backoff, and never ends on its own: it yields
         `ChannelChange(True)` after each (re)connect and `ChannelChange(False)` when it loses
-        the connection. PBXs without push implement it by polling active calls through
-        `CallTracker`.
+        the connection. PBXs without push implement it by polling active calls
+        (`polling.PolledCallsClient`, whose docstring has the rule for calls in progress).
         """
         raise PbxUnsupportedError("this PBX has no event stream")
 

@@ -7,7 +7,7 @@ security api key.``, an unknown tenant ``Wrong or missing tenant``, a failed act
 ``Error|<reason>|``, and an empty list an empty body (or ``]``, or ``null``).
 
 MiRTA pushes nothing, so call events come from polling the tenant's channels (``CHANNELS``) and
-device states (``BLFS``) every few seconds and diffing them with `CallTracker`.
+device states (``BLFS``) every few seconds (`PolledCallsClient`).
 
 The API key travels in the query string: it is redacted from every message this module makes.
 """
@@ -15,44 +15,41 @@ The API key travels in the query string: it is redacted from every message this 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 import json
 import logging
-import random
 import re
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus
 
-from .client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind, PbxClient
+from .changes import diff as diff  # re-exported: the diff of two polls
+from .client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind
 from .errors import (
     PbxAuthError,
     PbxCommandError,
     PbxConnectionError,
-    PbxError,
     PbxIpForbiddenError,
     PbxUnsupportedError,
 )
+from .legs import leg_states, legs_of
 from .models import (
     AgentAction,
     Call,
     CallDirection,
     CallLeg,
-    CallsChange,
     Capability,
-    ChannelChange,
     Extension,
-    ExtensionChange,
     ExtensionState,
-    PbxEvent,
     PbxInfo,
     Queue,
     QueueAgent,
     Snapshot,
     Vendor,
+    busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
-from .tracker import CallTracker
+from .polling import PolledCallsClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,13 +110,6 @@ CHANNEL_STATE_CODES = (
     "PRERING",
 )
 """Asterisk's numeric channel states (``ChannelState``), by value."""
-
-LEG_PRIORITY = (
-    ExtensionState.IN_CALL,
-    ExtensionState.ON_HOLD,
-    ExtensionState.RINGING,
-    ExtensionState.CALLING,
-)
 
 DIALLED_MEMORY = 100
 """How many originate ids of `async_dial` are remembered for hangup and transfer."""
@@ -215,7 +205,7 @@ class Channel:
         return self.uniqueid == self.call_id
 
 
-class MirtaClient(PbxClient):
+class MirtaClient(PolledCallsClient):
     """Talks to one tenant of a MiRTA PBX through ``proxyapi.php``."""
 
     vendor: ClassVar[Vendor] = Vendor.MIRTA
@@ -231,6 +221,7 @@ class MirtaClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({API_KEY})
     poll_interval: ClassVar[float] = 60.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    backoff_max: ClassVar[float] = BACKOFF_MAX
     unsupported: ClassVar[Mapping[Capability, str]] = {
         Capability.WAKEUP_ALARMS: "MiRTA PBX's API has no wake-up alarms"
     }
@@ -401,7 +392,7 @@ class MirtaClient(PbxClient):
                 extensions[extension.number] = extension
         channels = self._parse_channels(raw_channels, set(extensions))
         calls = build_calls(channels)
-        legs = legs_by_extension(calls)
+        legs = leg_states(legs_of(calls))
         extensions = {
             number: _with_legs(ext, legs.get(number, [])) for number, ext in extensions.items()
         }
@@ -429,7 +420,7 @@ class MirtaClient(PbxClient):
                 states[number] = field(item, "st_state", "1")
         known = set(self._extensions) | set(states)
         calls = build_calls(self._parse_channels(raw_channels, known))
-        legs = legs_by_extension(calls)
+        legs = leg_states(legs_of(calls))
         extensions: dict[str, Extension] = {}
         for number in dict.fromkeys([*self._extensions, *states]):
             base = self._extensions.get(number) or Extension(number)
@@ -585,48 +576,6 @@ class MirtaClient(PbxClient):
                 pause_reason=reason,
             )
         return tuple(agents.values())
-
-    # Events --------------------------------------------------------------------------
-
-    async def async_events(self) -> AsyncGenerator[PbxEvent]:
-        """Poll calls and states every `calls_poll_interval` seconds; yield what changed.
-
-        Calls already in progress at the first poll give no call events, only their changes.
-        """
-        tracker = CallTracker()
-        connected: bool | None = None
-        failures = 0
-        previous: Snapshot | None = None
-        while True:
-            try:
-                current = await self.async_fetch_calls()
-            except PbxError as err:
-                failures += 1
-                if connected is not False:
-                    _LOGGER.debug("MiRTA call polling failed: %s", self.redact(err))
-                    connected = False
-                    yield ChannelChange(False)
-                await asyncio.sleep(self._backoff(failures))
-                continue
-            failures = 0
-            if connected is not True:
-                connected = True
-                yield ChannelChange(True)
-            if previous is None:
-                tracker.update(current.calls)
-            else:
-                for event in diff(previous, current):
-                    yield event
-                for call_event in tracker.update(current.calls):
-                    yield call_event
-            previous = current
-            await asyncio.sleep(self.calls_poll_interval or 5.0)
-
-    def _backoff(self, failures: int) -> float:
-        """Capped exponential backoff with jitter."""
-        base = self.calls_poll_interval or 5.0
-        delay = min(BACKOFF_MAX, base * 2.0 ** min(failures - 1, 16))
-        return delay * random.uniform(0.8, 1.2)
 
     # Actions -------------------------------------------------------------------------
 
@@ -799,20 +748,11 @@ def build_calls(channels: list[Channel]) -> dict[str, Call]:
     return calls
 
 
-def legs_by_extension(calls: Mapping[str, Call]) -> dict[str, list[ExtensionState]]:
-    """The states of each extension's legs."""
-    legs: dict[str, list[ExtensionState]] = {}
-    for call in calls.values():
-        for leg in call.legs:
-            legs.setdefault(leg.extension, []).append(leg.state)
-    return legs
-
-
 def _with_legs(extension: Extension, states: list[ExtensionState]) -> Extension:
     """The extension with the state its call legs tell (hold comes from the device state)."""
     if extension.state == ExtensionState.ON_HOLD or not states:
         return extension
-    state = next(s for s in LEG_PRIORITY if s in states)
+    state = busiest_state(states)
     return Extension(
         number=extension.number,
         name=extension.name,
@@ -821,21 +761,3 @@ def _with_legs(extension: Extension, states: list[ExtensionState]) -> Extension:
         dnd=extension.dnd,
         vendor_id=extension.vendor_id,
     )
-
-
-def diff(previous: Snapshot, current: Snapshot) -> list[PbxEvent]:
-    """Extension and call changes between two polls."""
-    events: list[PbxEvent] = []
-    for number, ext in current.extensions.items():
-        before = previous.extensions.get(number)
-        if before is None or (before.state, before.registered) != (ext.state, ext.registered):
-            events.append(ExtensionChange(number, state=ext.state, registered=ext.registered))
-    for call_id, call in current.calls.items():
-        old = previous.calls.get(call_id)
-        # The duration grows on every poll: only other changes are worth an event.
-        if old is None or replace(old, duration=None) != replace(call, duration=None):
-            events.append(CallsChange(call_id, call))
-    events.extend(
-        CallsChange(call_id, None) for call_id in previous.calls if call_id not in current.calls
-    )
-    return events

@@ -35,7 +35,7 @@ class Capability(StrEnum):
     WEBHOOK_EVENTS = "webhook_events"
     """The PBX pushes events over HTTP (`PbxClient.parse_push`)."""
     POLLED_CALLS = "polled_calls"
-    """No push: call events come from diffing active calls, which are polled fast."""
+    """No push at all: the event stream polls active calls (`polling.PolledCallsClient`)."""
 
 
 class ExtensionState(StrEnum):

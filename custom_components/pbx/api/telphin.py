@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 import datetime as dt
 from email.utils import parsedate_to_datetime
@@ -34,7 +34,6 @@ from .client import (
     VERIFY_SSL,
     ConnectionField,
     FieldKind,
-    PbxClient,
 )
 from .errors import (
     PbxAuthError,
@@ -43,26 +42,23 @@ from .errors import (
     PbxError,
     PbxTlsError,
 )
+from .legs import call_states, legs_of
 from .models import (
     Call,
     CallDirection,
     CallEvent,
     CallEventType,
     CallLeg,
-    CallsChange,
     Capability,
-    ChannelChange,
     Extension,
-    ExtensionChange,
     ExtensionState,
     PbxEvent,
     PbxInfo,
     Snapshot,
     Vendor,
-    busiest_state,
 )
 from .parse import as_bool, as_int, as_list, as_mapping, as_str
-from .tracker import CallTracker
+from .polling import PolledCallsClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -208,7 +204,7 @@ def _decode(body: bytes, what: str) -> Any:
         ) from None
 
 
-class TelphinClient(PbxClient):
+class TelphinClient(PolledCallsClient):
     """Talks to a Telphin.Office account through the Telphin REST API (apiproxy)."""
 
     vendor: ClassVar[Vendor] = Vendor.TELPHIN
@@ -223,6 +219,7 @@ class TelphinClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({CLIENT_SECRET})
     poll_interval: ClassVar[float] = 30.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    backoff_max: ClassVar[float] = BACKOFF_MAX
     push_preferred: ClassVar[bool] = True
     push_public: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[Capability, str]] = {
@@ -496,13 +493,10 @@ class TelphinClient(PbxClient):
         return Snapshot(extensions=extensions, calls=calls)
 
     def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState]:
-        legs: dict[str, list[ExtensionState]] = {}
-        for call in calls.values():
-            for leg in call.legs:
-                legs.setdefault(leg.extension, []).append(leg.state)
+        in_calls = call_states(legs_of(calls))
         states: dict[str, ExtensionState] = {}
         for ext in self._extensions.values():
-            state = busiest_state(legs.get(ext.number, []))
+            state = in_calls.get(ext.number)
             if state is None:
                 # Assumed: a blocked extension can make no calls at all.
                 state = ExtensionState.OFFLINE if ext.blocked else ExtensionState.IDLE
@@ -994,47 +988,3 @@ class TelphinClient(PbxClient):
         while len(self._push_legs) > PUSH_LEG_MEMORY:
             self._push_legs.popitem(last=False)
         return leg
-
-    # Polled events -------------------------------------------------------------------
-
-    async def async_events(self) -> AsyncIterator[PbxEvent]:
-        """Call events from polling the current calls (when no push URL can be used)."""
-        tracker = CallTracker()
-        connected: bool | None = None
-        failures = 0
-        calls: dict[str, Call] = {}
-        states: dict[str, ExtensionState] = {}
-        interval = float(self.calls_poll_interval or 5.0)
-        while True:
-            try:
-                if not self._extensions_loaded:
-                    await self._fetch_extensions()
-                current = self._build_calls(await self._fetch_call_items())
-            except PbxError as err:
-                failures += 1
-                _LOGGER.debug("Polling Telphin current calls failed: %s", err)
-                if connected is not False:
-                    connected = False
-                    yield ChannelChange(False)
-                delay = min(BACKOFF_MAX, interval * 2**failures)
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                continue
-            failures = 0
-            if not connected:
-                connected = True
-                yield ChannelChange(True)
-            for call_id in calls.keys() - current.keys():
-                yield CallsChange(call_id, None)
-            for call_id, call in current.items():
-                old = calls.get(call_id)
-                if old is None or replace(old, duration=None) != replace(call, duration=None):
-                    yield CallsChange(call_id, call)
-            calls = current
-            new_states = self._states(current)
-            for number, state in new_states.items():
-                if states.get(number, ExtensionState.IDLE) != state:
-                    yield ExtensionChange(number, state=state)
-            states = new_states
-            for event in tracker.update(current):
-                yield event
-            await asyncio.sleep(interval)

@@ -7,7 +7,7 @@ lists (`listcalls`, `sipstatus`, `queuestatus`, `agentstatus`) are read tolerant
 an object keyed by id, or either of them wrapped in an object with `success`.
 
 The PBX cannot push: call events come from polling `listcalls` every `calls_poll_interval`
-seconds through `CallTracker` (`async_events`), the inventory is read every `poll_interval`.
+seconds (`PolledCallsClient.async_events`), the inventory is read every `poll_interval`.
 
 Where the document is silent, the readings below are marked `Assumed:` in the code:
 - `sipstatus` lists every SIP peer, trunks included: a peer whose user name is all digits is an
@@ -24,11 +24,10 @@ Where the document is silent, the readings below are marked `Assumed:` in the co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 import json
 import logging
-import random
 import re
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus
@@ -36,15 +35,8 @@ from urllib.parse import quote, quote_plus
 import aiohttp
 from yarl import URL
 
-from .client import (
-    HOST,
-    PORT,
-    SSL,
-    VERIFY_SSL,
-    ConnectionField,
-    FieldKind,
-    PbxClient,
-)
+from .changes import calls_changes as calls_changes  # re-exported: the calls' diff
+from .client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind
 from .errors import (
     PbxAuthError,
     PbxCommandError,
@@ -53,19 +45,16 @@ from .errors import (
     PbxTlsError,
     PbxUnsupportedError,
 )
+from .legs import call_states, legs_of
 from .models import (
     AgentAction,
     Call,
     CallDirection,
     CallLeg,
-    CallsChange,
     Capability,
-    ChannelChange,
     Extension,
-    ExtensionChange,
     ExtensionState,
     ListenMode,
-    PbxEvent,
     PbxInfo,
     Queue,
     QueueAgent,
@@ -76,7 +65,7 @@ from .models import (
     busiest_state,
 )
 from .parse import as_bool, as_int, as_str
-from .tracker import CallTracker
+from .polling import PolledCallsClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -489,7 +478,7 @@ def parse_queue(key: str | None, item: Mapping[str, Any]) -> tuple[Queue | None,
 # The client -----------------------------------------------------------------------------
 
 
-class VoipsunClient(PbxClient):
+class VoipsunClient(PolledCallsClient):
     """Talks to a VoIPSUN PBX over its HTTP API (click-to-call, calls, call center)."""
 
     vendor: ClassVar[Vendor] = Vendor.VOIPSUN
@@ -505,6 +494,7 @@ class VoipsunClient(PbxClient):
     secret_fields: ClassVar[frozenset[str]] = frozenset({PASSWORD})
     poll_interval: ClassVar[float] = 60.0
     calls_poll_interval: ClassVar[float | None] = 5.0
+    backoff_max: ClassVar[float] = RETRY_CAP
     unsupported: ClassVar[Mapping[Capability, str]] = {
         Capability.TRANSFER: "VoIPSUN's HTTP API cannot transfer calls",
         Capability.DND: "VoIPSUN's HTTP API has no do-not-disturb control",
@@ -526,7 +516,6 @@ class VoipsunClient(PbxClient):
         self._extensions: dict[str, Extension] = {}
         self._queue_numbers: frozenset[str] = frozenset()
         self._inventory_known = False
-        self._calls: dict[str, Call] = {}
         self._primaries: dict[str, str] = {}
         self.request_timeout = REQUEST_TIMEOUT
         """Seconds one API request may take."""
@@ -544,10 +533,6 @@ class VoipsunClient(PbxClient):
                 Capability.POLLED_CALLS,
             }
         )
-
-    @property
-    def _interval(self) -> float:
-        return self.calls_poll_interval or 5.0
 
     # Transport -----------------------------------------------------------------------
 
@@ -668,7 +653,6 @@ class VoipsunClient(PbxClient):
         self._queue_numbers = frozenset(queues)
         primaries: dict[str, str] = {}
         calls = build_calls(entries(calls_reply), self._internal, primaries)
-        self._calls = calls
         self._primaries = primaries
         in_use = {call.trunk for call in calls.values() if call.trunk}
         trunks = {
@@ -706,13 +690,10 @@ class VoipsunClient(PbxClient):
         }
 
     def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState | None]:
-        legs: dict[str, list[ExtensionState]] = {}
-        for call in calls.values():
-            for leg in call.legs:
-                legs.setdefault(leg.extension, []).append(leg.state)
+        in_calls = call_states(legs_of(calls))
         states: dict[str, ExtensionState | None] = {}
         for number, extension in self._extensions.items():
-            state = busiest_state(legs.get(number, ()))
+            state = in_calls.get(number)
             if state is None and extension.registered is not None:
                 state = ExtensionState.IDLE if extension.registered else ExtensionState.OFFLINE
             states[number] = state
@@ -773,57 +754,12 @@ class VoipsunClient(PbxClient):
 
     # Events --------------------------------------------------------------------------
 
-    async def async_events(self) -> AsyncIterator[PbxEvent]:
-        """Poll `listcalls`, yielding call events and what changed (never ends on its own).
-
-        Calls already in progress at the first poll are taken as known: they give no
-        `incoming`/`outgoing`, only what happens to them afterwards.
-        """
-        tracker = CallTracker()
-        calls = dict(self._calls)
-        states: dict[str, ExtensionState | None] = {
-            number: extension.state for number, extension in self._extensions.items()
-        }
-        connected: bool | None = None
-        primed = False
-        failures = 0
-        while True:
-            current: dict[str, Call] | None = None
-            try:
-                if not connected:
-                    await self._refresh_inventory()
-                current = await self._fetch_calls()
-            except PbxError as err:
-                failures += 1
-                _LOGGER.debug("VoIPSUN call polling failed: %s", err)
-            if current is None:
-                if connected is not False:
-                    connected = False
-                    yield ChannelChange(False)
-                await asyncio.sleep(self._retry_delay(failures))
-                continue
-            failures = 0
-            if not connected:
-                connected = True
-                yield ChannelChange(True)
-            call_events = tracker.update(current)
-            if primed:
-                for event in call_events:
-                    yield event
-            primed = True
-            for change in calls_changes(calls, current):
-                yield change
-            calls = current
-            for number, state in self._states(current).items():
-                if number in states and states[number] != state:
-                    yield ExtensionChange(number, state=state)
-                states[number] = state
-            await asyncio.sleep(self._interval)
-
-    def _retry_delay(self, failures: int) -> float:
-        """Capped exponential backoff with jitter."""
-        delay: float = min(RETRY_CAP, self._interval * 2.0 ** min(failures - 1, 16))
-        return delay * random.uniform(0.75, 1.25)
+    async def _poll_calls(self, reconnecting: bool) -> Snapshot:
+        """`listcalls`, after `sipstatus` on (re)connecting (extensions may have changed)."""
+        if reconnecting:
+            await self._refresh_inventory()
+        calls = await self._fetch_calls()
+        return Snapshot(extensions=self._with_states(calls), calls=calls)
 
     # Actions -------------------------------------------------------------------------
 
@@ -945,18 +881,3 @@ def decode_reply(body: bytes, action: str) -> Any:
     if not isinstance(value, Mapping | list):
         raise PbxConnectionError(f"VoIPSUN {action} answered JSON that is not an object or list")
     return value
-
-
-def _comparable(call: Call) -> Call:
-    return replace(call, duration=None, started=None)
-
-
-def calls_changes(before: Mapping[str, Call], after: Mapping[str, Call]) -> list[CallsChange]:
-    """What changed between two call lists (durations growing is not a change)."""
-    changes = [
-        CallsChange(call_id, call)
-        for call_id, call in after.items()
-        if call_id not in before or _comparable(before[call_id]) != _comparable(call)
-    ]
-    changes.extend(CallsChange(call_id, None) for call_id in before if call_id not in after)
-    return changes

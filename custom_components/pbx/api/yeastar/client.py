@@ -1,28 +1,21 @@
-"""Yeastar P-Series OpenAPI v1.0 client.
-
-Events arrive over the WebSocket `subscribe` (`async_events`) or the webhook (`parse_push`), both
-carrying the envelope `{"type": N, "sn": serial, "msg": JSON string or object}`. Call events come
-from the call states (30011) through `CallTracker`, so one ring gives one `incoming` however many
-messages announce it; the CDR (30012) arrives after the call already ended and is not used.
-"""
+"""`YeastarClient`: tokens, requests, snapshot, the event socket and actions."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from dataclasses import replace
-import datetime as dt
 import json
 import logging
-import random
 import time
 from typing import Any, ClassVar
 
 import aiohttp
 from yarl import URL
 
-from .client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind, PbxClient
-from .errors import (
+from ..backoff import backoff_delay
+from ..client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind, PbxClient
+from ..errors import (
     PbxApiDisabledError,
     PbxAuthError,
     PbxCommandError,
@@ -31,12 +24,12 @@ from .errors import (
     PbxIpForbiddenError,
     PbxUnsupportedError,
 )
-from .models import (
+from ..legs import leg_states, legs_of
+from ..models import (
     AgentAction,
     AgentChange,
     Call,
     CallDirection,
-    CallLeg,
     CallsChange,
     Capability,
     ChannelChange,
@@ -51,117 +44,52 @@ from .models import (
     Snapshot,
     Trunk,
     TrunkChange,
-    TrunkState,
     Vendor,
     WakeupAlarm,
-    Weekday,
     busiest_state,
 )
-from .parse import as_bool, as_int, as_list, as_mapping, as_str, decode_json_object
-from .tracker import CallTracker
-
-_LOGGER = logging.getLogger(__name__)
-
-CLIENT_ID = "client_id"
-CLIENT_SECRET = "client_secret"
-
-API_PATH = "/openapi/v1.0/"
-HEADERS = {"User-Agent": "OpenAPI"}
-PAGE_SIZE = 100
-TOKEN_MARGIN = 120.0
-"""Refresh the access token this many seconds before it expires."""
-
-ERR_TOKEN_EXPIRED = 10004
-ERR_NOT_FOUND = 60001
-ERR_MAX_TOKENS = 60002
-ERR_IP_BLOCKED = 70004
-ERR_IP_FORBIDDEN = 70087
-ERR_API_DISABLED = 70123
-
-TRUNK_STATES: dict[int, TrunkState | None] = {
-    0: None,
-    1: TrunkState.UP,
-    2: TrunkState.IN_USE,
-    3: TrunkState.UNMONITORED,
-    4: TrunkState.REGISTERING,
-    41: TrunkState.DOWN,
-    42: TrunkState.DOWN,
-    43: TrunkState.DOWN,
-    44: TrunkState.DISABLED,
-}
-
-MEMBER_STATES: dict[str, ExtensionState] = {
-    # RING: this member's phone rings; ALERT: this member called and hears ringback.
-    "RING": ExtensionState.RINGING,
-    "ALERT": ExtensionState.CALLING,
-    "ANSWERED": ExtensionState.IN_CALL,
-    "ANSWER": ExtensionState.IN_CALL,
-    "HOLD": ExtensionState.ON_HOLD,
-}
-
-
-CALL_TYPES = {
-    "inbound": CallDirection.INBOUND,
-    "outbound": CallDirection.OUTBOUND,
-    "internal": CallDirection.INTERNAL,
-}
-
-EVENT_REGISTRATION = 30007
-EVENT_EXTENSION_CALL = 30008
-EVENT_PRESENCE = 30009
-EVENT_TRUNK = 30010
-EVENT_CALL_STATE = 30011
-EVENT_CDR = 30012
-EVENT_INBOUND_REQUEST = 30016
-EVENT_AGENT = 30029
-TOPICS = (
-    EVENT_REGISTRATION,
-    EVENT_EXTENSION_CALL,
-    EVENT_PRESENCE,
-    EVENT_TRUNK,
+from ..parse import as_bool, as_int, as_list, as_mapping, as_str, decode_json_object
+from ..tracker import CallTracker
+from .wire import (
+    AGENT_STATUSES,
+    API_PATH,
+    CALL_TYPES,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    ERR_API_DISABLED,
+    ERR_IP_BLOCKED,
+    ERR_IP_FORBIDDEN,
+    ERR_MAX_TOKENS,
+    ERR_NOT_FOUND,
+    ERR_TOKEN_EXPIRED,
+    EVENT_AGENT,
     EVENT_CALL_STATE,
     EVENT_CDR,
+    EVENT_EXTENSION_CALL,
     EVENT_INBOUND_REQUEST,
-    EVENT_AGENT,
+    EVENT_PRESENCE,
+    EVENT_REGISTRATION,
+    EVENT_TRUNK,
+    EXTENSION_CALL_STATES,
+    HEADERS,
+    MAX_EVENT_BYTES,
+    PAGE_SIZE,
+    REGISTRATION,
+    TOKEN_MARGIN,
+    TOPICS,
+    WS_CLOSE_POLICY,
+    _decode,
+    _id_value,
+    _members,
+    _status,
+    _transfer_channel,
+    parse_alarm,
+    parse_call,
+    render_alarm,
+    trunk_state,
 )
-MAX_EVENT_BYTES = 1 << 20
-"""Larger pushes and WebSocket messages are refused: no single event is anywhere near this."""
-WS_CLOSE_POLICY = 1008
-"""The close code the PBX uses when it drops a socket whose token expired (assumed)."""
 
-EXTENSION_CALL_STATES = {
-    "ringing": ExtensionState.RINGING,
-    "busy": ExtensionState.IN_CALL,
-    "idle": ExtensionState.IDLE,
-}
-REGISTRATION = {"registered": True, "unregistered": False}
-# Assumed: only "Paused" is documented; the other 30029 statuses follow the same spelling.
-AGENT_STATUSES: dict[str, dict[str, bool]] = {
-    "login": {"logged_in": True},
-    "logout": {"logged_in": False, "paused": False},
-    "paused": {"paused": True},
-    "unpaused": {"paused": False},
-}
-ANSWERED_STATUSES = frozenset({"ANSWERED", "ANSWER", "HOLD"})
-
-WEEKDAYS: tuple[Weekday, ...] = (
-    Weekday.MON,
-    Weekday.TUE,
-    Weekday.WED,
-    Weekday.THU,
-    Weekday.FRI,
-    Weekday.SAT,
-    Weekday.SUN,
-)
-WORKDAYS = frozenset(WEEKDAYS[:5])
-
-
-def trunk_state(code: Any) -> TrunkState | None:
-    """Map a Yeastar trunk status code; hardware faults count as down."""
-    value = as_int(code)
-    if value is None:
-        return None
-    return TRUNK_STATES.get(value, TrunkState.DOWN)
+_LOGGER = logging.getLogger(__name__)
 
 
 class YeastarClient(PbxClient):
@@ -396,10 +324,7 @@ class YeastarClient(PbxClient):
             self._fetch_calls(),
             self._fetch_alarms(),
         )
-        legs: dict[str, list[ExtensionState]] = {}
-        for call in calls.values():
-            for leg in call.legs:
-                legs.setdefault(leg.extension, []).append(leg.state)
+        legs = leg_states(legs_of(calls))
         extensions: dict[str, Extension] = {}
         for item in raw_extensions:
             extension = self._parse_extension(item, legs)
@@ -629,8 +554,7 @@ class YeastarClient(PbxClient):
 
     def _backoff(self, failures: int) -> float:
         """Capped exponential backoff with jitter, for the `failures`-th failure in a row."""
-        delay = min(self.backoff_max, self.backoff_start * 2.0 ** min(failures - 1, 32))
-        return delay * random.uniform(1 - self.backoff_jitter, 1 + self.backoff_jitter)
+        return backoff_delay(failures, self.backoff_start, self.backoff_max, self.backoff_jitter)
 
     def _subscribe_url(self, token: str) -> URL:
         scheme = "wss" if self._data.get(SSL) else "ws"
@@ -799,9 +723,7 @@ class YeastarClient(PbxClient):
         return [change, *states, *self._tracker.update(self._calls)]
 
     def _legs_of(self, number: str) -> list[ExtensionState]:
-        return [
-            leg.state for c in self._calls.values() for leg in c.legs if leg.extension == number
-        ]
+        return leg_states(legs_of(self._calls)).get(number, [])
 
     def _in_call(self, number: str) -> bool:
         return bool(self._legs_of(number))
@@ -1069,165 +991,3 @@ class _Heartbeat:
     def __init__(self, due: float) -> None:
         self.due = due
         self.unanswered: float | None = None
-
-
-def _decode(data: str | bytes) -> Any:
-    """JSON from untrusted text; `None` when it is too large or not JSON."""
-    if len(data) > MAX_EVENT_BYTES:
-        return None
-    try:
-        return json.loads(data)
-    except ValueError, RecursionError:
-        return None
-
-
-def _members(item: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """The members of a call as (kind, details); kind is extension, inbound or outbound."""
-    members = []
-    for member in as_list(item.get("members")):
-        member = as_mapping(member)
-        for kind in ("extension", "inbound", "outbound"):
-            if kind in member:
-                members.append((kind, as_mapping(member[kind])))
-                break
-    return members
-
-
-def _status(details: Mapping[str, Any]) -> str:
-    return (as_str(details.get("member_status")) or "").upper()
-
-
-def _transfer_channel(items: list[Mapping[str, Any]], extension: str | None) -> str | None:
-    """The channel to transfer: the party talking to `extension`, or to a call's last
-    extension (the one that leaves the call)."""
-    for item in items:
-        members = [m for m in _members(item) if _status(m[1]) != "BYE"]
-        own = [m for m in members if m[0] == "extension"]
-        if extension is not None:
-            own = [m for m in own if as_str(m[1].get("number")) == extension]
-            if not own:
-                continue
-        leaving = own[-1] if own else None
-        for member in members:
-            channel = as_str(member[1].get("channel_id"))
-            if member is not leaving and _status(member[1]) in ANSWERED_STATUSES and channel:
-                return channel
-    return None
-
-
-def _id_value(value: str) -> int | str:
-    """Ids are integers in the PBX's JSON."""
-    return int(value) if value.isdigit() else value
-
-
-def parse_alarm(item: Mapping[str, Any]) -> WakeupAlarm | None:
-    """Build a `WakeupAlarm` from a `wakeupcall/list|get` item.
-
-    Assumed shape (the document names the endpoints only): `id`, `extension`, `name`,
-    `time` "HH:MM[:SS]", `repeat` once|everyday|weekdays|custom, `date` (once), `days`
-    (custom, mon..sun), `retry_times`, `retry_interval` (minutes), `enable` on|off.
-    """
-    extension = as_str(item.get("extension"))
-    try:
-        at = dt.time.fromisoformat(as_str(item.get("time")) or "")
-    except ValueError:
-        return None
-    if extension is None:
-        return None
-    repeat = (as_str(item.get("repeat")) or "everyday").lower()
-    days: frozenset[Weekday] = frozenset()
-    date: dt.date | None = None
-    if repeat == "once":
-        try:
-            date = dt.date.fromisoformat(as_str(item.get("date")) or "")
-        except ValueError:
-            return None
-    elif repeat == "weekdays":
-        days = WORKDAYS
-    elif repeat == "custom":
-        names = {(as_str(day) or "").lower()[:3] for day in as_list(item.get("days"))}
-        days = frozenset(day for day in WEEKDAYS if day.value in names)
-    enabled = as_bool(item.get("enable"))
-    return WakeupAlarm(
-        extension=extension,
-        time=at.replace(microsecond=0, tzinfo=None),
-        alarm_id=as_str(item.get("id")),
-        name=as_str(item.get("name")),
-        enabled=enabled is not False,
-        days=days,
-        date=date,
-        retries=as_int(item.get("retry_times")),
-        snooze=as_int(item.get("retry_interval")),
-    )
-
-
-def render_alarm(alarm: WakeupAlarm) -> dict[str, Any]:
-    """The `wakeupcall/create|update` fields of an alarm (see `parse_alarm`)."""
-    if alarm.date is not None and alarm.days:
-        raise PbxCommandError(None, "a wake-up alarm repeats on days or rings on a date, not both")
-    body: dict[str, Any] = {
-        "extension": alarm.extension,
-        "name": alarm.name or "",
-        "time": alarm.time.strftime("%H:%M:%S"),
-        "enable": "on" if alarm.enabled else "off",
-    }
-    if alarm.date is not None:
-        body.update(repeat="once", date=alarm.date.isoformat())
-    elif not alarm.days or alarm.days == frozenset(WEEKDAYS):
-        body["repeat"] = "everyday"
-    elif alarm.days == WORKDAYS:
-        body["repeat"] = "weekdays"
-    else:
-        body.update(repeat="custom", days=[day.value for day in WEEKDAYS if day in alarm.days])
-    if alarm.retries is not None:
-        body["retry_times"] = alarm.retries
-    if alarm.snooze is not None:
-        body["retry_interval"] = alarm.snooze
-    return body
-
-
-def parse_call(item: Mapping[str, Any], direction: CallDirection | None = None) -> Call | None:
-    """Build a `Call` from a `call/query` item or a 30011 event."""
-    call_id = as_str(item.get("call_id"))
-    if call_id is None:
-        return None
-    legs: list[CallLeg] = []
-    external: Mapping[str, Any] = {}
-    external_kind: str | None = None
-    callers: list[str] = []
-    for member in as_list(item.get("members")):
-        member = as_mapping(member)
-        if "extension" in member:
-            ext = as_mapping(member["extension"])
-            number = as_str(ext.get("number"))
-            status = (as_str(ext.get("member_status")) or "").upper()
-            state = MEMBER_STATES.get(status)
-            if number is None or state is None:
-                continue
-            legs.append(CallLeg(number, state, as_str(ext.get("channel_id"))))
-            if status == "ALERT":
-                callers.append(number)
-        for kind in ("inbound", "outbound"):
-            if kind in member:
-                external, external_kind = as_mapping(member[kind]), kind
-    if direction is None and (external_kind is not None or len(legs) > 1):
-        # One extension alone (its phone rings for a click-to-call) says nothing yet.
-        direction = CALL_TYPES.get(external_kind or "internal")
-    answered = any(leg.state in (ExtensionState.IN_CALL, ExtensionState.ON_HOLD) for leg in legs)
-    if external_kind == "inbound":
-        caller, callee = as_str(external.get("from")), as_str(external.get("to"))
-    elif external_kind == "outbound":
-        caller = as_str(external.get("from")) or (legs[0].extension if legs else None)
-        callee = as_str(external.get("to"))
-    else:
-        caller = callers[0] if callers else (legs[0].extension if legs else None)
-        callee = next((leg.extension for leg in legs if leg.extension != caller), None)
-    return Call(
-        call_id=call_id,
-        direction=direction,
-        caller_number=caller,
-        callee_number=callee,
-        trunk=as_str(external.get("trunk_name")),
-        answered=answered,
-        legs=tuple(legs),
-    )

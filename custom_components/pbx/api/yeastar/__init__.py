@@ -1,0 +1,33 @@
+"""Yeastar P-Series OpenAPI v1.0 client.
+
+Events arrive over the WebSocket `subscribe` (`async_events`) or the webhook (`parse_push`), both
+carrying the envelope `{"type": N, "sn": serial, "msg": JSON string or object}`. Call events come
+from the call states (30011) through `CallTracker`, so one ring gives one `incoming` however many
+messages announce it; the CDR (30012) arrives after the call already ended and is not used.
+
+Modules: `wire` (what travels over the API and its decoding), `client` (`YeastarClient`).
+"""
+
+from __future__ import annotations
+
+from .client import YeastarClient
+from .wire import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    MAX_EVENT_BYTES,
+    parse_alarm,
+    parse_call,
+    render_alarm,
+    trunk_state,
+)
+
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "MAX_EVENT_BYTES",
+    "YeastarClient",
+    "parse_alarm",
+    "parse_call",
+    "render_alarm",
+    "trunk_state",
+]
