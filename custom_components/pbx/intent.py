@@ -4,9 +4,17 @@ Each intent has a description and a slot schema, so that LLM-based Assist agents
 tool; `custom_sentences/en/pbx.yaml` (at the repository's root) gives Home Assistant's built-in
 agent sentences for them. Do-not-disturb needs no intent: its switch is exposed like any other.
 
+The sentence file does the language: its range lists and expansion rules turn "half past six
+in the evening" into `hour` 6, `minute` 30, `period` "pm", and "every weekday" into the days
+`mon` … `fri`; LLM agents pass the same structured values. Its `responses:` are what the
+built-in agent says, from the speech slots the intents set; its sentences carry the fixed slot
+`pbx_speech: responses` to say so. Without it (LLM agents, an older copy of the file) the
+intents speak the plain English of `intent_speech.py`.
+
 Extensions are named as people say them: a name ("Reception", "the night porter"), a number
-("101", "two oh four") or "room 204"; "me" is the PBX's default extension. Intents share the
-actions' target resolution and error mapping (`services.py`).
+("101", "two oh four") or "room 204"; "me" is the PBX's default extension. Calls, pages and
+wake-up alarms run the integration's actions (`pbx.dial`, `pbx.page`,
+`pbx.set_wakeup_alarm` in `services.py`), which also resolve the PBX and map its errors.
 
 Failures that the user can act on (an unknown name, no default extension, a PBX that cannot do
 it, refuses or does not answer) are answered with an error response whose speech says why: the
@@ -21,20 +29,28 @@ import datetime as dt
 import re
 from typing import Any, Final, cast
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import intent
+from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
-from .api.models import Capability, Extension, WakeupAlarm, Weekday
+from .api.models import Capability, Extension
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN
 from .coordinator import PbxConfigEntry
-from .errors import pbx_errors
+from .intent_speech import call_speech, last_caller_speech, page_speech, wakeup_speech
 from .services import (
+    ATTR_CALL_ID,
     ATTR_CONFIG_ENTRY_ID,
-    alarm_as_dict,
-    parse_days,
+    ATTR_DATE,
+    ATTR_DAYS,
+    ATTR_EXTENSION,
+    ATTR_GROUP,
+    ATTR_MESSAGE,
+    ATTR_NUMBER,
+    ATTR_TIME,
+    SERVICE_DIAL,
+    SERVICE_PAGE,
+    SERVICE_SET_WAKEUP_ALARM,
     require_capability,
     resolve_entry,
     resolve_target,
@@ -52,12 +68,17 @@ SLOT_NAME: Final = "name"
 SLOT_FROM: Final = "from"
 SLOT_GROUP: Final = "group"
 SLOT_MESSAGE: Final = "message"
+SLOT_HOUR: Final = "hour"
+SLOT_MINUTE: Final = "minute"
+SLOT_PERIOD: Final = "period"
 SLOT_TIME: Final = "time"
 SLOT_DAYS: Final = "days"
 SLOT_EXTENSION: Final = "extension"
+SLOT_SPEECH: Final = "pbx_speech"
+"""Fixed slot of the sentence file's sentences: "responses" when its `responses:` answer."""
 
 _EPOCH: Final = dt.datetime.fromtimestamp(0, dt.UTC)
-_SETUP_KEY: HassKey[bool] = HassKey(f"{DOMAIN}_intents")
+_PERIODS: Final = ("am", "pm")
 
 
 def _text(value: Any) -> str:
@@ -69,9 +90,47 @@ def _text(value: Any) -> str:
 
 def _optional_text(value: Any) -> str | None:
     """An optional slot's text: blank or `None` means not given (LLMs send empty strings)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         return None
     return _text(value)
+
+
+def _blank(value: Any) -> bool:
+    """Whether a slot value means "not given": `None`, blank text or an empty list."""
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _whole(value: Any) -> int | str | None:
+    """A number slot: a whole number (range lists give 6.0 for "6"), else its text as given.
+
+    Text that is no whole number is kept so that the intent can say what it did not
+    understand rather than fail validation.
+    """
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise vol.Invalid("not a number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = _text(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def _period(value: Any) -> str | None:
+    """ "am" or "pm" (any case), else the text as given."""
+    if _blank(value):
+        return None
+    return _text(value).strip().lower()
+
+
+def _day_codes(value: Any) -> list[str] | None:
+    """Days as a list of `mon` … `sun`, or one text of them separated by commas."""
+    if _blank(value):
+        return None
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [text for item in items if (text := _text(item).strip().lower())] or None
 
 
 _VOICE_ERRORS: Final = {
@@ -98,21 +157,20 @@ _DIGIT_WORDS: Final = {
     "nine": "9",
 }
 _PHONE_PREFIX_WORDS: Final = frozenset({"the", "number", "phone", "telephone", "mobile"})
-_TIME_FILLERS: Final = frozenset({"at", "in", "the", "around", "about", "sharp", "hours"})
 _DIALABLE_RE = re.compile(r"^\+?[0-9*#]+$")
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
-    """Register the intents (once per Home Assistant, however often it is called).
+    """Register the intents that are not registered yet.
 
-    The integration's `async_setup` calls it, and so does the `intent` integration, which
-    sets up the `intent` platform of every loaded integration.
+    The `intent` integration calls it, as it sets up the `intent` platform of every loaded
+    integration; the integration's `async_setup` calls it too, so it must do nothing the
+    second time (a second registration would replace the handlers, with a warning).
     """
-    if _SETUP_KEY in hass.data:
-        return
-    hass.data[_SETUP_KEY] = True
+    registered = {handler.intent_type for handler in intent.async_get(hass)}
     for handler in (CallIntent(), PageIntent(), SetWakeupIntent(), LastCallerIntent()):
-        intent.async_register(hass, handler)
+        if handler.intent_type not in registered:
+            intent.async_register(hass, handler)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -181,228 +239,6 @@ def find_extension(entry: PbxConfigEntry, text: str) -> Extension | None:
         if extension.name and words and words <= set(_norm(extension.name).split())
     ]
     return partial[0] if len(partial) == 1 else None
-
-
-def parse_spoken_time(text: str) -> dt.time:
-    """A time of day as said or written: "6:30", "06:30:00", "7", "7 am", "6.30 p.m.",
-    "1830", "half past six", "quarter to seven", "six forty-five", "noon", "midnight".
-
-    Raises `ValueError` when the text is no time of day.
-    """
-    words = re.sub(r"\b([ap])\s*\.?\s*m\b\.?", r" \1m ", text.casefold())
-    words = re.sub(r"o\s*'?\s*clock", " ", words)
-    tokens = re.findall(r"\d+|[^\W\d_]+", words)
-    meridiem: str | None = None
-    kept: list[str] = []
-    for token in tokens:
-        if token in ("am", "morning"):
-            meridiem = "am"
-        elif token in ("pm", "afternoon", "evening", "night", "tonight"):
-            meridiem = "pm"
-        elif token not in _TIME_FILLERS:
-            kept.append(token)
-    if kept in (["noon"], ["midday"]):
-        return dt.time(12)
-    if kept == ["midnight"]:
-        return dt.time(0)
-    hour, minute, second = _clock(kept)
-    if meridiem is not None:
-        if not 1 <= hour <= 12:
-            raise ValueError(text)
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    return dt.time(hour, minute, second)
-
-
-def _clock(tokens: list[str]) -> tuple[int, int, int]:
-    """Hour, minute and second from the words of a time (without am / pm)."""
-    for word, minutes in (("half", 30), ("quarter", 15)):
-        if tokens[:1] == [word] and len(tokens) >= 3 and tokens[1] in ("past", "to"):
-            return _relative(minutes, tokens[1], _numbers(tokens[2:]))
-    if len(tokens) >= 3 and tokens[-2] in ("past", "to", "after", "before"):
-        head = [t for t in tokens[:-2] if t not in ("minute", "minutes")]
-        counts = _numbers(head)
-        if len(counts) == 1:
-            direction = "to" if tokens[-2] in ("to", "before") else "past"
-            return _relative(counts[0], direction, _numbers(tokens[-1:]))
-    numbers = _numbers(tokens)
-    if len(numbers) == 1 and numbers[0] >= 100:
-        numbers = [numbers[0] // 100, numbers[0] % 100]
-    if not 1 <= len(numbers) <= 3:
-        raise ValueError(" ".join(tokens))
-    hour, minute, second = (*numbers, 0, 0)[:3]
-    return hour, minute, second
-
-
-def _relative(minutes: int, direction: str, hours: list[int]) -> tuple[int, int, int]:
-    """ "20 past 6" and "quarter to 7" as hour, minute, second."""
-    if len(hours) != 1 or not 0 < minutes < 60:
-        raise ValueError(f"{minutes} {direction} {hours}")
-    if direction == "past":
-        return hours[0], minutes, 0
-    return (hours[0] - 1) % 24, 60 - minutes, 0
-
-
-_ONES: Final = {
-    **{word: int(digit) for word, digit in _DIGIT_WORDS.items()},
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
-
-
-def _numbers(tokens: list[str]) -> list[int]:
-    """The numbers in words or digits: "six forty five" → [6, 45], "seven oh five" → [7, 5]."""
-    numbers: list[int] = []
-    pending_tens = False
-    zero_prefix = False
-    for token in tokens:
-        if token.isdigit():
-            numbers.append(int(token))
-            pending_tens = zero_prefix = False
-        elif token in ("oh", "o"):
-            zero_prefix = True
-        elif token in _TENS:
-            numbers.append(_TENS[token])
-            pending_tens, zero_prefix = True, False
-        elif token in _ONES and _ONES[token] < 10 and pending_tens:
-            numbers[-1] += _ONES[token]
-            pending_tens = False
-        elif token in _ONES and not (zero_prefix and _ONES[token] >= 10):
-            numbers.append(_ONES[token])
-            pending_tens = zero_prefix = False
-        else:
-            raise ValueError(token)
-    return numbers
-
-
-_DAY_WORDS: Final = {
-    "monday": Weekday.MON,
-    "mon": Weekday.MON,
-    "tuesday": Weekday.TUE,
-    "tue": Weekday.TUE,
-    "tues": Weekday.TUE,
-    "wednesday": Weekday.WED,
-    "wed": Weekday.WED,
-    "thursday": Weekday.THU,
-    "thu": Weekday.THU,
-    "thur": Weekday.THU,
-    "thurs": Weekday.THU,
-    "friday": Weekday.FRI,
-    "fri": Weekday.FRI,
-    "saturday": Weekday.SAT,
-    "sat": Weekday.SAT,
-    "sunday": Weekday.SUN,
-    "sun": Weekday.SUN,
-}
-_ORDER: Final[list[Weekday]] = list(Weekday)
-_ALL_DAYS: Final[frozenset[Weekday]] = frozenset(_ORDER)
-_WORKDAYS: Final[frozenset[Weekday]] = frozenset(_ORDER[:5])
-_WEEKEND: Final[frozenset[Weekday]] = frozenset(_ORDER[5:])
-_DAY_GROUPS: Final[dict[str, frozenset[Weekday]]] = {
-    "day": _ALL_DAYS,
-    "daily": _ALL_DAYS,
-    "everyday": _ALL_DAYS,
-    "morning": _ALL_DAYS,
-    "night": _ALL_DAYS,
-    "weekday": _WORKDAYS,
-    "workday": _WORKDAYS,
-    "weekend": _WEEKEND,
-}
-_DAY_VOCABULARY: Final = _DAY_WORDS.keys() | _DAY_GROUPS.keys()
-_DAY_FILLERS: Final = frozenset({"every", "each", "on", "and", "the", "all", "of", "a", "only"})
-_RANGE_WORDS: Final = frozenset({"to", "through", "thru", "till", "until"})
-
-
-def parse_spoken_days(text: str) -> frozenset[Weekday]:
-    """Days of the week as said: "every weekday", "weekends", "daily", "Monday and Friday",
-    "mondays", "monday to friday", or the contract's "mon,wed".
-
-    Raises `ValueError` when a word is no day.
-    """
-    text = text.casefold().replace("-", " to ")
-    text = re.sub(r"\b(week|work|working)\s+(day|end)", lambda m: f"{m[1][:4]}{m[2]}", text)
-    text = text.replace("workingday", "workday")
-    days: set[Weekday] = set()
-    previous: Weekday | None = None
-    range_from: Weekday | None = None
-    for word in re.findall(r"[^\W\d_]+", text):
-        if word in _DAY_FILLERS:
-            continue
-        if word in _RANGE_WORDS and previous is not None:
-            range_from = previous
-            continue
-        singular = word[:-1] if word.endswith("s") and word[:-1] in _DAY_VOCABULARY else word
-        if singular in _DAY_GROUPS:
-            days |= _DAY_GROUPS[singular]
-            previous = None
-            continue
-        if singular not in _DAY_WORDS:
-            raise ValueError(word)
-        day = previous = _DAY_WORDS[singular]
-        if range_from is not None:
-            start, stop = _ORDER.index(range_from), _ORDER.index(day)
-            days.update(_ORDER[(start + step) % 7] for step in range((stop - start) % 7 + 1))
-            range_from = None
-        days.add(day)
-    if not days or range_from is not None:
-        raise ValueError(text)
-    return parse_days(day.value for day in days)
-
-
-def describe_days(days: frozenset[Weekday]) -> str:
-    """Repeat days as said: "every day", "on weekdays", "on Mondays and Fridays"."""
-    if not days or days == _ALL_DAYS:
-        return "every day"
-    if days == _WORKDAYS:
-        return "on weekdays"
-    if days == _WEEKEND:
-        return "on weekends"
-    names = [f"{_day_name(day)}s" for day in _ORDER if day in days]
-    return "on " + _and(names)
-
-
-def _day_name(day: Weekday) -> str:
-    return dt.date(2024, 1, 1 + _ORDER.index(day)).strftime("%A")
-
-
-def _and(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def describe_time(value: dt.time) -> str:
-    """A time of day as said: "6:30", "19:05"."""
-    return f"{value.hour}:{value.minute:02d}"
-
-
-def describe_when(when: dt.datetime, now: dt.datetime) -> str:
-    """How long ago something happened, as said: "just now", "5 minutes ago",
-    "today at 9:15", "yesterday at 18:05", "on Monday at 7:00", "on 3 March at 7:00".
-    """
-    seconds = (now - when).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    local = dt_util.as_local(when)
-    days = (dt_util.as_local(now).date() - local.date()).days
-    clock = describe_time(local.time())
-    if days == 0:
-        return f"today at {clock}"
-    if days == 1:
-        return f"yesterday at {clock}"
-    if days < 7:
-        return f"on {local.strftime('%A')} at {clock}"
-    return f"on {local.day} {local.strftime('%B')} at {clock}"
 
 
 # Handlers ---------------------------------------------------------------------------------
@@ -476,6 +312,16 @@ def _spoken(err: HomeAssistantError) -> str:
     return message if message.endswith((".", "!", "?")) else f"{message}."
 
 
+async def _async_action(
+    hass: HomeAssistant, context: Context, action: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Run one of the integration's actions, as the user, and return its response."""
+    result = await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, context=context, return_response=True
+    )
+    return dict(result or {})
+
+
 class PbxIntentHandler(intent.IntentHandler):
     """Common part of the intents: slots as plain values, failures as spoken errors.
 
@@ -485,24 +331,34 @@ class PbxIntentHandler(intent.IntentHandler):
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Validate the slots, run the command, and answer."""
+        known = {str(key) for key in self.slot_schema or {}}
         slots = {
-            key: value
+            key: value.strip() if isinstance(value, str) else value
             for key, slot in self.async_validate_slots(intent_obj.slots).items()
-            if isinstance(slot, dict)
-            and isinstance(value := slot.get("value"), str)
-            and (value := value.strip())
+            if key in known and isinstance(slot, dict) and not _blank(value := slot.get("value"))
         }
         response = intent_obj.create_response()
         try:
-            await self.async_answer(intent_obj.hass, slots, response)
+            speech_slots, speech = await self.async_answer(intent_obj, slots, response)
         except HomeAssistantError as err:
             response.async_set_error(intent.IntentResponseErrorCode.FAILED_TO_HANDLE, _spoken(err))
+            return response
+        response.async_set_speech_slots(speech_slots)
+        answered_by_sentence_file = (
+            intent_obj.slots.get(SLOT_SPEECH, {}).get("value") == "responses"
+        )
+        if not answered_by_sentence_file:
+            response.async_set_speech(speech)
         return response
 
     async def async_answer(
-        self, hass: HomeAssistant, slots: dict[str, str], response: intent.IntentResponse
-    ) -> None:
-        """Run the command given the slots that have a value; set the response's speech."""
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Run the command given the slots that have a value.
+
+        Returns the speech slots (what the sentence file's response is rendered from) and
+        the plain speech for callers without a sentence file.
+        """
         raise NotImplementedError
 
 
@@ -529,9 +385,10 @@ class CallIntent(PbxIntentHandler):
     }
 
     async def async_answer(
-        self, hass: HomeAssistant, slots: dict[str, str], response: intent.IntentResponse
-    ) -> None:
-        """Dial."""
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Dial (the `pbx.dial` action)."""
+        hass = intent_obj.hass
         name, source_text = slots[SLOT_NAME], slots.get(SLOT_FROM)
         entry = _choose_entry(
             hass, [source_text, name], needs_default=source_text is None or is_self(source_text)
@@ -544,15 +401,26 @@ class CallIntent(PbxIntentHandler):
             raise intent.IntentHandleError(
                 f"{entry.title} has no extension called {name}, and it is no phone number."
             )
-        label = callee.display_name if callee is not None else number
         if number == source.number:
             raise intent.IntentHandleError(f"{source.display_name} cannot call itself.")
-        with pbx_errors(hass, entry):
-            call_id = await entry.runtime_data.client.async_dial(source.number, number)
-        response.async_set_speech(f"Calling {label} from {source.display_name}.")
-        response.async_set_speech_slots(
-            {"call_id": call_id, "number": number, "extension": source.number}
+        result = await _async_action(
+            hass,
+            intent_obj.context,
+            SERVICE_DIAL,
+            {
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                ATTR_EXTENSION: source.number,
+                ATTR_NUMBER: number,
+            },
         )
+        speech_slots = {
+            "call_id": result.get(ATTR_CALL_ID),
+            "number": number,
+            "extension": source.number,
+            "target": callee.display_name if callee is not None else number,
+            "source": source.display_name,
+        }
+        return speech_slots, call_speech(speech_slots)
 
 
 class PageIntent(PbxIntentHandler):
@@ -576,9 +444,10 @@ class PageIntent(PbxIntentHandler):
     }
 
     async def async_answer(
-        self, hass: HomeAssistant, slots: dict[str, str], response: intent.IntentResponse
-    ) -> None:
-        """Page."""
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Page (the `pbx.page` action)."""
+        hass = intent_obj.hass
         source_text, message = slots.get(SLOT_FROM), slots.get(SLOT_MESSAGE)
         entry = _choose_entry(hass, [source_text], needs_default=source_text is None)
         require_capability(entry, Capability.PAGING, "page")
@@ -591,15 +460,18 @@ class PageIntent(PbxIntentHandler):
                 f"Paging groups are called by their number, like 'page group 6300'; "
                 f"I do not know the group {slots[SLOT_GROUP]}."
             )
-        with pbx_errors(hass, entry):
-            call_id = await entry.runtime_data.client.async_page(
-                group=group, source=source.number if source else None, message=message
-            )
-        speech = f"Paging group {group}"
+        data: dict[str, Any] = {ATTR_CONFIG_ENTRY_ID: entry.entry_id, ATTR_GROUP: group}
         if source is not None:
-            speech += f" from {source.display_name}"
-        response.async_set_speech(f"{speech}.")
-        response.async_set_speech_slots({"call_id": call_id, "group": group})
+            data[ATTR_EXTENSION] = source.number
+        if message is not None:
+            data[ATTR_MESSAGE] = message
+        result = await _async_action(hass, intent_obj.context, SERVICE_PAGE, data)
+        speech_slots = {
+            "call_id": result.get(ATTR_CALL_ID),
+            "group": group,
+            "source": source.display_name if source is not None else None,
+        }
+        return speech_slots, page_speech(speech_slots)
 
 
 class SetWakeupIntent(PbxIntentHandler):
@@ -612,10 +484,24 @@ class SetWakeupIntent(PbxIntentHandler):
         "the default extension ('me') unless another (e.g. a hotel room) is named."
     )
     slot_schema = {
-        vol.Required(
+        vol.Optional(
+            SLOT_HOUR,
+            description="Hour of the time of day, 0 to 23 (or 1 to 12 with period); "
+            "e.g. 18 for 6:30 pm",
+        ): _whole,
+        vol.Optional(
+            SLOT_MINUTE, description="Minute of the time of day, 0 to 59; leave out for 0"
+        ): _whole,
+        vol.Optional(
+            SLOT_PERIOD,
+            description="'am' or 'pm' when hour is on the 12-hour clock; leave out for a "
+            "24-hour hour",
+        ): _period,
+        vol.Optional(
             SLOT_TIME,
-            description="Time of day, e.g. '06:30', '7 am', '6:30 pm', 'half past six'",
-        ): _text,
+            description="Instead of hour and minute: the time of day as HH:MM (24-hour), "
+            "e.g. '06:30'",
+        ): _optional_text,
         vol.Optional(
             SLOT_EXTENSION,
             description="Whose phone rings: an extension's name or number, e.g. 'room 204'; "
@@ -623,47 +509,70 @@ class SetWakeupIntent(PbxIntentHandler):
         ): _optional_text,
         vol.Optional(
             SLOT_DAYS,
-            description="Repeat days, e.g. 'every day', 'weekdays', 'weekends', 'monday and "
-            "friday'; leave out for a single wake-up call",
-        ): _optional_text,
+            description="Repeat days, a list of mon, tue, wed, thu, fri, sat, sun (all "
+            "seven for every day); leave out for a single wake-up call",
+        ): _day_codes,
     }
 
     async def async_answer(
-        self, hass: HomeAssistant, slots: dict[str, str], response: intent.IntentResponse
-    ) -> None:
-        """Create the alarm."""
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Create the alarm (the `pbx.set_wakeup_alarm` action)."""
+        hass = intent_obj.hass
         text = slots.get(SLOT_EXTENSION)
         entry = _choose_entry(hass, [text], needs_default=text is None or is_self(text))
         owner = _extension(hass, entry, text, "to wake")
         require_capability(entry, Capability.WAKEUP_ALARMS, "set wake-up calls")
-        try:
-            at = parse_spoken_time(slots[SLOT_TIME])
-        except ValueError:
-            raise intent.IntentHandleError(
-                f"I did not understand the time {slots[SLOT_TIME]}: say it like 6:30 or 7 am."
-            ) from None
-        if (days_text := slots.get(SLOT_DAYS)) is not None:
+        at = time_of_day(slots)
+        data: dict[str, Any] = {
+            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+            ATTR_EXTENSION: owner.number,
+            ATTR_TIME: at.isoformat(),
+        }
+        now = dt_util.now()
+        if (codes := slots.get(SLOT_DAYS)) is not None:
             try:
-                days = parse_spoken_days(days_text)
-            except ValueError:
+                data[ATTR_DAYS] = cv.weekdays(codes)
+            except vol.Invalid:
                 raise intent.IntentHandleError(
-                    f"I did not understand the days {days_text}: say every day, weekdays, "
-                    f"weekends or the names of days."
+                    f"I did not understand the days {', '.join(codes)}: say every day, "
+                    f"weekdays, weekends or the names of days."
                 ) from None
-            alarm = WakeupAlarm(extension=owner.number, time=at, days=days)
-            when = describe_days(days)
         else:
-            now = dt_util.now()
             date = now.date() if at > now.time() else now.date() + dt.timedelta(days=1)
-            alarm = WakeupAlarm(extension=owner.number, time=at, date=date)
-            when = "today" if date == now.date() else "tomorrow"
-        with pbx_errors(hass, entry):
-            stored = await entry.runtime_data.client.async_set_wakeup_alarm(alarm)
-        await entry.runtime_data.coordinator.async_request_refresh()
-        response.async_set_speech(
-            f"Wake-up call set for {owner.display_name} at {describe_time(at)} {when}."
-        )
-        response.async_set_speech_slots(alarm_as_dict(stored))
+            data[ATTR_DATE] = date.isoformat()
+        alarm = await _async_action(hass, intent_obj.context, SERVICE_SET_WAKEUP_ALARM, data)
+        speech_slots = {**alarm, "owner": owner.display_name}
+        return speech_slots, wakeup_speech(speech_slots, now.date())
+
+
+def time_of_day(slots: Mapping[str, Any]) -> dt.time:
+    """The time of the `hour`, `minute` and `period` slots, or of the `time` slot (HH:MM)."""
+    hour, minute, period = slots.get(SLOT_HOUR), slots.get(SLOT_MINUTE), slots.get(SLOT_PERIOD)
+    minute = 0 if minute is None else minute
+    if hour is None:
+        if (text := slots.get(SLOT_TIME)) is None:
+            raise intent.IntentHandleError("Say the time of the wake-up call, like 6:30 or 7 am.")
+        try:
+            return cv.time(text)
+        except vol.Invalid:
+            raise intent.IntentHandleError(
+                f"I did not understand the time {text}: say it like 6:30 or 7 am."
+            ) from None
+    said = f"{hour}:{minute:02d}" if isinstance(minute, int) else f"{hour}:{minute}"
+    try:
+        if not isinstance(hour, int) or not isinstance(minute, int):
+            raise ValueError(said)
+        if period is not None:
+            if period not in _PERIODS or not 0 <= hour <= 12:
+                raise ValueError(said)
+            hour = hour % 12 + (12 if period == "pm" else 0)
+        return dt.time(hour, minute)
+    except ValueError:
+        said += f" {period}" if period is not None else ""
+        raise intent.IntentHandleError(
+            f"I did not understand the time {said}: say it like 6:30 or 7 am."
+        ) from None
 
 
 class LastCallerIntent(PbxIntentHandler):
@@ -684,9 +593,10 @@ class LastCallerIntent(PbxIntentHandler):
     }
 
     async def async_answer(
-        self, hass: HomeAssistant, slots: dict[str, str], response: intent.IntentResponse
-    ) -> None:
-        """Look through the recent call events."""
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Look through the recent call events (the coordinator's call records)."""
+        hass = intent_obj.hass
         response.response_type = intent.IntentResponseType.QUERY_ANSWER
         text = slots.get(SLOT_EXTENSION)
         sources: list[tuple[PbxConfigEntry, Extension | None]]
@@ -707,36 +617,26 @@ class LastCallerIntent(PbxIntentHandler):
                     if found is None or record.time > (found[2] or _EPOCH):
                         found = (entry, data, record.time)
                     break
+        now = dt_util.utcnow()
         if found is None:
-            scope = f" for {sources[0][1].display_name}" if sources[0][1] else ""
-            response.async_set_speech(
-                f"No call has come in{scope} since Home Assistant connected to the PBX."
-            )
-            return
-        last_entry, last, when = found
-        response.async_set_speech(_describe_call(last_entry, last, when))
-        response.async_set_speech_slots(
-            {
-                "caller_number": last["caller_number"],
-                "caller_name": last["caller_name"],
-                "extension": last["extension"],
-                "call_id": last["call_id"],
-                "time": when.isoformat() if when else None,
+            scope = sources[0][1]
+            speech_slots: dict[str, Any] = {
+                "found": False,
+                "extension": scope.number if scope else None,
+                "extension_name": scope.display_name if scope else None,
             }
-        )
+        else:
+            speech_slots = _call_slots(*found)
+        return speech_slots, last_caller_speech(speech_slots, now)
 
 
-def _describe_call(entry: PbxConfigEntry, data: Mapping[str, Any], when: dt.datetime | None) -> str:
-    """ "The last call was from Alice (5550100) to Reception (101), 5 minutes ago."."""
+def _call_slots(
+    entry: PbxConfigEntry, data: Mapping[str, Any], when: dt.datetime | None
+) -> dict[str, Any]:
+    """What there is to tell about the last call: who called, which extensions rang, when."""
     coordinator = entry.runtime_data.coordinator
     extensions = coordinator.data.extensions
-    name, number = data["caller_name"], data["caller_number"]
-    if not name and number in extensions:
-        caller = extensions[number].display_name
-    elif name and number:
-        caller = f"{name} ({number})"
-    else:
-        caller = name or number or "an unknown caller"
+    number = data["caller_number"]
     same_call: list[Mapping[str, Any]] = [
         record.data
         for record in coordinator.recent_calls
@@ -746,11 +646,15 @@ def _describe_call(entry: PbxConfigEntry, data: Mapping[str, Any], when: dt.date
     for other in same_call:
         if other["event_type"] in ("incoming", "missed") and other["extension"] not in rung:
             rung.append(other["extension"])
-    targets = _and([extensions[n].display_name if n in extensions else n for n in rung])
-    speech = f"The last call was from {caller} to {targets}"
-    if when is not None:
-        speech += f", {describe_when(when, dt_util.utcnow())}"
     types = {other["event_type"] for other in same_call}
-    if "missed" in types and "answered" not in types:
-        speech += "; nobody answered"
-    return f"{speech}."
+    return {
+        "found": True,
+        "caller_number": number,
+        "caller_name": data["caller_name"],
+        "caller_extension": extensions[number].display_name if number in extensions else None,
+        "extension": data["extension"],
+        "rang": [extensions[n].display_name if n in extensions else n for n in rung],
+        "missed": "missed" in types and "answered" not in types,
+        "call_id": data["call_id"],
+        "time": when.isoformat() if when else None,
+    }

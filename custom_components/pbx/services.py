@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 import datetime as dt
-import re
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -71,7 +70,6 @@ SERVICE_QUEUE_AGENT: Final = "queue_agent"
 SERVICE_ACCEPT_INBOUND_CALL: Final = "accept_inbound_call"
 SERVICE_REJECT_INBOUND_CALL: Final = "reject_inbound_call"
 
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 _NUMBER = vol.All(cv.string, vol.Strip, vol.Length(min=1))
 
@@ -283,26 +281,6 @@ def require_capability(entry: PbxConfigEntry, capability: Capability, action: st
 
 
 # Values ------------------------------------------------------------------------------------
-
-
-def parse_time(value: str) -> dt.time:
-    """A time of day from "HH:MM" or "HH:MM:SS"; raise a translated error when malformed."""
-    match = _TIME_RE.match(value.strip())
-    try:
-        if match is None:
-            raise ValueError(value)
-        return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
-    except ValueError:
-        raise _invalid("invalid_time", time=value) from None
-
-
-def parse_days(values: Iterable[str]) -> frozenset[Weekday]:
-    """Weekdays from `mon` … `sun`; raise a translated error on anything else."""
-    values = list(values)
-    try:
-        return frozenset(Weekday(value.strip().lower()) for value in values)
-    except ValueError:
-        raise _invalid("invalid_days", days=", ".join(values)) from None
 
 
 def alarm_as_dict(alarm: WakeupAlarm) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from typing import Any
 from hassil.intents import Intents
 from hassil.recognize import recognize_best
 from homeassistant.components import conversation
+from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import Context, Event, HomeAssistant
-from homeassistant.helpers import intent, llm
+from homeassistant.helpers import intent, llm, template
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -31,10 +32,16 @@ from custom_components.pbx.intent import (
     INTENT_PAGE,
     INTENT_SET_WAKEUP,
     INTENTS,
+    SetWakeupIntent,
+    time_of_day,
+)
+from custom_components.pbx.intent_speech import (
+    call_speech,
     describe_days,
     describe_when,
-    parse_spoken_days,
-    parse_spoken_time,
+    last_caller_speech,
+    page_speech,
+    wakeup_speech,
 )
 from custom_components.pbx.llm import NAMESPACED, async_get_tools
 from simulator import MirtaServer, PbxModel, VoipsunServer, YeastarServer
@@ -253,6 +260,44 @@ async def test_registered_once(
     assert "pbx" not in caplog.text
 
 
+async def test_intents_run_the_actions(
+    hass: HomeAssistant, default_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """Calls, pages and wake-up calls are the `pbx.*` actions, run in the intent's context."""
+    actions: list[Event] = []
+    hass.bus.async_listen(EVENT_CALL_SERVICE, actions.append)
+    context = Context()
+    for intent_type, slots in (
+        (INTENT_CALL, {"name": "Reception"}),
+        (INTENT_PAGE, {"group": "6300"}),
+        (INTENT_SET_WAKEUP, {"hour": 7, "days": "mon"}),
+    ):
+        response = await intent.async_handle(
+            hass,
+            "test",
+            intent_type,
+            {name: {"value": value} for name, value in slots.items()},
+            context=context,
+            language="en",
+        )
+        assert response.response_type is intent.IntentResponseType.ACTION_DONE
+        for call_id in list(model.calls):
+            model.hangup(call_id)
+    await hass.async_block_till_done()
+    actions = [event for event in actions if event.data["domain"] == DOMAIN]
+    assert [(event.data["domain"], event.data["service"]) for event in actions] == [
+        (DOMAIN, "dial"),
+        (DOMAIN, "page"),
+        (DOMAIN, "set_wakeup_alarm"),
+    ]
+    assert all(event.context is context for event in actions)
+    assert actions[0].data["service_data"] == {
+        "config_entry_id": default_entry.entry_id,
+        "extension": "102",
+        "number": "101",
+    }
+
+
 # PbxCall ---------------------------------------------------------------------------------
 
 
@@ -384,7 +429,7 @@ async def test_no_pbx_loaded(hass: HomeAssistant) -> None:
     for intent_type, slots in (
         (INTENT_CALL, {"name": "Reception"}),
         (INTENT_PAGE, {"group": "6300"}),
-        (INTENT_SET_WAKEUP, {"time": "7"}),
+        (INTENT_SET_WAKEUP, {"hour": 7}),
         (INTENT_LAST_CALLER, {}),
     ):
         response = await handle(hass, intent_type, **slots)
@@ -394,8 +439,11 @@ async def test_no_pbx_loaded(hass: HomeAssistant) -> None:
 async def test_missing_slot(hass: HomeAssistant, default_entry: MockConfigEntry) -> None:
     with pytest.raises(intent.InvalidSlotInfo):
         await handle(hass, INTENT_CALL)
+    # The wake-up time has two forms (hour and minute, or time), so none is required.
+    response = await handle(hass, INTENT_SET_WAKEUP, time="  ")
+    assert failed(response) == "Say the time of the wake-up call, like 6:30 or 7 am."
     with pytest.raises(intent.InvalidSlotInfo):
-        await handle(hass, INTENT_SET_WAKEUP, time="  ")
+        await handle(hass, INTENT_SET_WAKEUP, hour=True)
 
 
 # Several PBXs ------------------------------------------------------------------------------
@@ -456,7 +504,7 @@ async def test_several_pbxs_by_extension(
     model: PbxModel,
 ) -> None:
     """The PBX whose default extension is "me" is the one with a default extension."""
-    response = await handle(hass, INTENT_SET_WAKEUP, time="7", extension="me")
+    response = await handle(hass, INTENT_SET_WAKEUP, hour=7, extension="me")
     assert failed(response) == "MiRTA PBX cannot set wake-up calls."
     response = await handle(hass, INTENT_LAST_CALLER, extension="me")
     assert speech(response) == (
@@ -475,7 +523,11 @@ async def test_page(
     assert speech(response) == "Paging group 6300 from Front desk (102)."
     paged = only_call(model)
     assert (paged.paging, paged.caller) == ("6300", "102")
-    assert response.speech_slots == {"call_id": paged.call_id, "group": "6300"}
+    assert response.speech_slots == {
+        "call_id": paged.call_id,
+        "group": "6300",
+        "source": "Front desk (102)",
+    }
 
 
 async def test_page_from(
@@ -492,6 +544,7 @@ async def test_page_without_default_extension(
     """Without a default extension the PBX picks who pages."""
     response = await handle(hass, INTENT_PAGE, group="6300", message="")
     assert speech(response) == "Paging group 6300."
+    assert response.speech_slots["source"] is None
     paged = only_call(model)
     assert paged.paging == "6300"
     assert paged.caller == model.paging_groups["6300"].members[0]
@@ -558,6 +611,19 @@ async def test_wakeup_once(
     assert response.speech_slots["date"] == expected_date.isoformat()
 
 
+async def test_wakeup_blank_slots(
+    hass: HomeAssistant, default_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """LLM agents send blank values for the optional slots they leave out."""
+    response = await handle(
+        hass, INTENT_SET_WAKEUP, hour=6, minute=30, period="", time="", extension="", days=""
+    )
+    assert speech(response).startswith("Wake-up call set for Front desk (102) at 6:30 to")
+    [alarm] = model.alarms.values()
+    assert (alarm.hour, alarm.minute, alarm.days) == (6, 30, frozenset())
+    assert alarm.date is not None
+
+
 async def test_wakeup_later_today(
     hass: HomeAssistant, default_entry: MockConfigEntry, model: PbxModel
 ) -> None:
@@ -575,7 +641,7 @@ async def test_wakeup_later_today(
     ("slots", "extension", "hour", "minute", "days", "said"),
     [
         (
-            {"time": "7", "extension": "room 203", "days": "every weekday"},
+            {"hour": 7, "extension": "room 203", "days": ["mon", "tue", "wed", "thu", "fri"]},
             "203",
             7,
             0,
@@ -583,7 +649,7 @@ async def test_wakeup_later_today(
             "Wake-up call set for Room 203 (203) at 7:00 on weekdays.",
         ),
         (
-            {"time": "6:30 pm", "extension": "Manager", "days": "weekends"},
+            {"hour": 6, "minute": 30, "period": "pm", "extension": "Manager", "days": "sat,sun"},
             "103",
             18,
             30,
@@ -591,7 +657,7 @@ async def test_wakeup_later_today(
             "Wake-up call set for Manager (103) at 18:30 on weekends.",
         ),
         (
-            {"time": "half past six", "extension": "me", "days": "daily"},
+            {"hour": 6.0, "minute": "30", "extension": "me", "days": [d.value for d in Weekday]},
             "102",
             6,
             30,
@@ -599,7 +665,7 @@ async def test_wakeup_later_today(
             "Wake-up call set for Front desk (102) at 6:30 every day.",
         ),
         (
-            {"time": "7 am", "days": "monday and wednesday"},
+            {"time": "07:00", "days": ["Mon", " wed"]},
             "102",
             7,
             0,
@@ -612,7 +678,7 @@ async def test_wakeup_repeating(
     hass: HomeAssistant,
     default_entry: MockConfigEntry,
     model: PbxModel,
-    slots: dict[str, str],
+    slots: dict[str, Any],
     extension: str,
     hour: int,
     minute: int,
@@ -634,12 +700,12 @@ async def test_wakeup_repeating(
             "I did not understand the time banana: say it like 6:30 or 7 am.",
         ),
         (
-            {"time": "7", "days": "fortnightly"},
+            {"hour": 7, "days": ["fortnightly"]},
             "I did not understand the days fortnightly: say every day, weekdays, weekends or "
             "the names of days.",
         ),
         (
-            {"time": "7", "extension": "room 999"},
+            {"hour": 7, "extension": "room 999"},
             "Demo Hotel PBX has no extension called room 999.",
         ),
     ],
@@ -658,7 +724,7 @@ async def test_wakeup_errors(
 async def test_wakeup_without_default_extension(
     hass: HomeAssistant, plain_entry: MockConfigEntry, model: PbxModel
 ) -> None:
-    assert failed(await handle(hass, INTENT_SET_WAKEUP, time="7")) == (
+    assert failed(await handle(hass, INTENT_SET_WAKEUP, hour=7)) == (
         "Demo Hotel PBX has no default extension: choose one in the integration's options, "
         "or say which extension to wake."
     )
@@ -668,7 +734,7 @@ async def test_wakeup_without_default_extension(
 async def test_wakeup_unsupported(
     hass: HomeAssistant, mirta_entry: MockConfigEntry, model: PbxModel
 ) -> None:
-    said = failed(await handle(hass, INTENT_SET_WAKEUP, time="7", extension="room 203"))
+    said = failed(await handle(hass, INTENT_SET_WAKEUP, hour=7, extension="room 203"))
     assert said == "MiRTA PBX cannot set wake-up calls."
     assert model.alarms == {}
 
@@ -677,7 +743,7 @@ async def test_wakeup_refused(
     hass: HomeAssistant, default_entry: MockConfigEntry, yeastar: YeastarServer, model: PbxModel
 ) -> None:
     await yeastar.stop()
-    said = failed(await handle(hass, INTENT_SET_WAKEUP, time="7"))
+    said = failed(await handle(hass, INTENT_SET_WAKEUP, hour=7))
     assert said.startswith("Cannot talk to Demo Hotel PBX: ")
     assert model.alarms == {}
 
@@ -821,12 +887,29 @@ async def test_last_caller_to_a_queue(
 # Words -------------------------------------------------------------------------------------
 
 
+def recognize(text: str) -> dict[str, Any] | None:
+    """The slots hassil fills from a sentence of the file (`None`: no sentence matches)."""
+    intents = Intents.from_dict(yaml.safe_load(SENTENCES.read_text()))
+    result = recognize_best(text, intents)
+    if result is None:
+        return None
+    return {entity.name: entity.value for entity in result.entities_list}
+
+
+def wakeup_time(slots: dict[str, Any]) -> dt.time:
+    """The time of day the wake-up intent makes of these slot values (validated first)."""
+    validated = SetWakeupIntent().async_validate_slots(
+        {name: {"value": value} for name, value in slots.items()}
+    )
+    return time_of_day({name: slot["value"] for name, slot in validated.items()})
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("said", "expected"),
     [
         ("6:30", dt.time(6, 30)),
         ("06:30", dt.time(6, 30)),
-        ("06:30:15", dt.time(6, 30, 15)),
+        ("6 30", dt.time(6, 30)),
         ("7", dt.time(7)),
         ("7 am", dt.time(7)),
         ("7 A.M.", dt.time(7)),
@@ -836,30 +919,33 @@ async def test_last_caller_to_a_queue(
         ("12 pm", dt.time(12)),
         ("6:30 a.m.", dt.time(6, 30)),
         ("6:30 a.m", dt.time(6, 30)),
-        ("1830", dt.time(18, 30)),
-        ("0630", dt.time(6, 30)),
-        ("at 7:15", dt.time(7, 15)),
+        ("18:30", dt.time(18, 30)),
+        ("7:15", dt.time(7, 15)),
         ("7 o'clock", dt.time(7)),
         ("7 in the morning", dt.time(7)),
         ("8 in the evening", dt.time(20)),
         ("half past six", dt.time(6, 30)),
         ("quarter past seven", dt.time(7, 15)),
+        ("a quarter past seven", dt.time(7, 15)),
         ("quarter to seven", dt.time(6, 45)),
+        ("quarter to seven in the evening", dt.time(18, 45)),
         ("quarter to twelve at night", dt.time(23, 45)),
+        ("quarter to one pm", dt.time(12, 45)),
+        ("quarter to one am", dt.time(0, 45)),
         ("twenty past six", dt.time(6, 20)),
         ("10 minutes to 7", dt.time(6, 50)),
-        ("five before midnight", None),
+        ("five before midnight", dt.time(23, 55)),
         ("six thirty", dt.time(6, 30)),
         ("six forty-five", dt.time(6, 45)),
+        ("six forty five", dt.time(6, 45)),
         ("seven oh five", dt.time(7, 5)),
         ("twenty one", dt.time(21)),
         ("noon", dt.time(12)),
         ("midnight", dt.time(0)),
-        ("", None),
+        # No sentence for these.
         ("banana", None),
         ("25:00", None),
         ("6:75", None),
-        ("13 pm", None),
         ("half past", None),
         ("sixty past six", None),
         ("1 2 3 4", None),
@@ -869,51 +955,100 @@ async def test_last_caller_to_a_queue(
         ("seven oh fifteen", None),
     ],
 )
-def test_parse_spoken_time(text: str, expected: dt.time | None) -> None:
+def test_sentence_times(said: str, expected: dt.time | None) -> None:
+    """The sentence file turns a spoken time into hour, minute and period slots."""
+    slots = recognize(f"wake me up at {said}")
     if expected is None:
-        with pytest.raises(ValueError):
-            parse_spoken_time(text)
-    else:
-        assert parse_spoken_time(text) == expected
-
-
-WEEKDAYS = frozenset(list(Weekday)[:5])
+        assert slots is None or set(slots) & {"hour", "minute"} == set(), slots
+        return
+    assert slots is not None, said
+    assert set(slots) <= {"hour", "minute", "period", "pbx_speech"}
+    assert wakeup_time(slots) == expected
 
 
 @pytest.mark.parametrize(
-    ("text", "expected", "said"),
+    ("slots", "expected"),
+    [
+        ({"hour": 6, "minute": 30}, dt.time(6, 30)),
+        ({"hour": 6.0, "minute": "05"}, dt.time(6, 5)),
+        ({"hour": "18", "minute": ""}, dt.time(18)),
+        ({"hour": 6, "period": " PM "}, dt.time(18)),
+        ({"hour": 18}, dt.time(18)),
+        ({"hour": 6, "minute": 30, "period": "pm"}, dt.time(18, 30)),
+        ({"hour": 0, "period": "pm"}, dt.time(12)),
+        ({"time": "06:30"}, dt.time(6, 30)),
+        ({"time": "06:30:15"}, dt.time(6, 30, 15)),
+        # The time slot is a fallback: hour and minute come first.
+        ({"hour": 7, "time": "06:30"}, dt.time(7)),
+        ({"hour": 13, "period": "pm"}, "13:00 pm"),
+        ({"hour": 6, "period": "tonight"}, "6:00 tonight"),
+        ({"hour": 24}, "24:00"),
+        ({"hour": 6, "minute": 60}, "6:60"),
+        ({"hour": "six"}, "six:00"),
+        ({"hour": 6.5}, "6.5:00"),
+        ({"hour": 6, "minute": "thirty"}, "6:thirty"),
+        ({"time": "7 am"}, "7 am"),
+    ],
+)
+def test_time_of_day(slots: dict[str, Any], expected: dt.time | str) -> None:
+    """Structured time slots (from the sentences, or from an LLM) as a time of day."""
+    if isinstance(expected, dt.time):
+        assert wakeup_time(slots) == expected
+        return
+    with pytest.raises(intent.IntentHandleError) as err:
+        wakeup_time(slots)
+    assert str(err.value) == f"I did not understand the time {expected}: say it like 6:30 or 7 am."
+
+
+WEEKDAYS = frozenset(list(Weekday)[:5])
+WEEKEND = frozenset({Weekday.SAT, Weekday.SUN})
+
+
+@pytest.mark.parametrize(
+    ("said", "expected", "described"),
     [
         ("every day", frozenset(Weekday), "every day"),
-        ("daily", frozenset(Weekday), "every day"),
         ("every morning", frozenset(Weekday), "every day"),
         ("every weekday", WEEKDAYS, "on weekdays"),
-        ("working days", WEEKDAYS, "on weekdays"),
-        ("week days", WEEKDAYS, "on weekdays"),
-        ("monday to friday", WEEKDAYS, "on weekdays"),
-        ("weekends", frozenset({Weekday.SAT, Weekday.SUN}), "on weekends"),
-        ("Mondays", frozenset({Weekday.MON}), "on Mondays"),
-        ("mon,wed", frozenset({Weekday.MON, Weekday.WED}), "on Mondays and Wednesdays"),
+        ("on weekdays", WEEKDAYS, "on weekdays"),
+        ("on working days", WEEKDAYS, "on weekdays"),
+        ("on work days", WEEKDAYS, "on weekdays"),
+        ("on week days", WEEKDAYS, "on weekdays"),
+        ("on monday to friday", WEEKDAYS, "on weekdays"),
+        ("on weekends", WEEKEND, "on weekends"),
+        ("every weekend", WEEKEND, "on weekends"),
+        ("on saturday and sunday", WEEKEND, "on weekends"),
+        ("on Mondays", frozenset({Weekday.MON}), "on Mondays"),
+        ("every sunday", frozenset({Weekday.SUN}), "on Sundays"),
+        ("fortnightly", None, None),
+        ("every", None, None),
+    ],
+)
+def test_sentence_days(said: str, expected: frozenset[Weekday] | None, described: str) -> None:
+    """The sentence file turns repeat days into the days of the week (`mon` … `sun`)."""
+    slots = recognize(f"wake me up at 7 {said}")
+    if expected is None:
+        assert slots is None
+        return
+    assert slots is not None
+    days = frozenset(Weekday(day) for day in slots["days"])
+    assert days == expected
+    assert describe_days(days) == described
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (frozenset(), "every day"),
+        (frozenset({Weekday.MON, Weekday.WED}), "on Mondays and Wednesdays"),
         (
-            "fri-mon",
             frozenset({Weekday.FRI, Weekday.SAT, Weekday.SUN, Weekday.MON}),
             "on Mondays, Fridays, Saturdays and Sundays",
         ),
-        ("tues and thurs", frozenset({Weekday.TUE, Weekday.THU}), "on Tuesdays and Thursdays"),
-        ("", None, None),
-        ("every", None, None),
-        ("fortnightly", None, None),
-        ("monday to", None, None),
     ],
 )
-def test_parse_spoken_days(text: str, expected: frozenset[Weekday] | None, said: str) -> None:
-    if expected is None:
-        with pytest.raises(ValueError):
-            parse_spoken_days(text)
-        return
-    days = parse_spoken_days(text)
-    assert days == expected
+def test_describe_days(days: frozenset[Weekday], said: str) -> None:
     assert describe_days(days) == said
-    assert describe_days(frozenset()) == "every day"
 
 
 @pytest.mark.parametrize(
@@ -937,11 +1072,14 @@ def test_describe_when(ago: dt.timedelta, said: str) -> None:
 # The sentence file -------------------------------------------------------------------------
 
 
-def sentence_slots(template: str, lists: dict[str, Any]) -> set[str]:
-    """The slots a sentence template fills (`{list}` or `{list:slot}`)."""
+def sentence_slots(template: str, data: dict[str, Any]) -> set[str]:
+    """The slots a sentence template can fill (`{list}` or `{list:slot}`, in `<rules>` too)."""
     slots = set()
+    for rule in re.findall(r"<(\w+)>", template):
+        assert rule in data["expansion_rules"], f"{template}: no expansion rule {rule}"
+        slots |= sentence_slots(data["expansion_rules"][rule], data)
     for list_name, slot in re.findall(r"\{(\w+)(?::(\w+))?\}", template):
-        assert list_name in lists, f"{template}: no list {list_name}"
+        assert list_name in data["lists"], f"{template}: no list {list_name}"
         slots.add(slot or list_name)
     return slots
 
@@ -960,12 +1098,22 @@ async def test_sentence_file_matches_the_intents(
         known = {str(key) for key in handler.slot_schema}
         required = {str(key) for key in handler.slot_schema if isinstance(key, vol.Required)}
         for block in intent_data["data"]:
-            for template in block["sentences"]:
-                slots = sentence_slots(template, data["lists"])
-                assert slots <= known, template
-                assert required <= slots, template
-    # Lists are shared with Home Assistant's own sentences: ours are prefixed.
+            # The file's response answers: the intent leaves its own speech out.
+            assert block["slots"] == {"pbx_speech": "responses"}
+            assert block.get("response", "default") in data["responses"]["intents"][intent_type]
+            for sentence in block["sentences"]:
+                slots = sentence_slots(sentence, data)
+                assert slots <= known, sentence
+                assert required <= slots, sentence
+                if intent_type == INTENT_SET_WAKEUP:
+                    # Times come as hour and minute, never as text.
+                    assert {"hour", "minute", "period"} <= slots, sentence
+                    assert "time" not in slots, sentence
+    # Lists and expansion rules are shared with Home Assistant's own sentences: ours are
+    # prefixed.
     assert all(name.startswith("pbx_") for name in data["lists"])
+    assert all(name.startswith("pbx_") for name in data["expansion_rules"])
+    assert set(data["responses"]) == {"intents"}
     Intents.from_dict(data)
 
 
@@ -988,34 +1136,43 @@ async def test_sentence_file_matches_the_intents(
         ),
         ("make an announcement to group 6300", INTENT_PAGE, {"group": 6300}),
         ("have reception page group 6300", INTENT_PAGE, {"from": "reception", "group": 6300}),
-        ("wake me up at 6:30", INTENT_SET_WAKEUP, {"time": "6:30"}),
-        ("Wake me up at 6:30 a.m.", INTENT_SET_WAKEUP, {"time": "6:30 a.m"}),
-        ("wake me at half past six", INTENT_SET_WAKEUP, {"time": "half past six"}),
+        ("wake me up at 6:30", INTENT_SET_WAKEUP, {"hour": 6, "minute": 30}),
+        (
+            "Wake me up at 6:30 a.m.",
+            INTENT_SET_WAKEUP,
+            {"hour": 6, "minute": 30, "period": "am"},
+        ),
+        ("wake me at half past six", INTENT_SET_WAKEUP, {"hour": 6, "minute": 30}),
         (
             "wake me up at 7 every weekday",
             INTENT_SET_WAKEUP,
-            {"time": "7", "days": "weekdays"},
+            {"hour": 7, "days": ["mon", "tue", "wed", "thu", "fri"]},
         ),
         (
             "wake me up on working days at 6",
             INTENT_SET_WAKEUP,
-            {"time": "6", "days": "weekdays"},
+            {"hour": 6, "days": ["mon", "tue", "wed", "thu", "fri"]},
         ),
         (
             "Wake up room 204 at 7 every weekday.",
             INTENT_SET_WAKEUP,
-            {"extension": "room 204", "time": "7", "days": "weekdays"},
+            {"extension": "room 204", "hour": 7, "days": ["mon", "tue", "wed", "thu", "fri"]},
         ),
         (
             "wake room 204 up at 7:15 on weekends",
             INTENT_SET_WAKEUP,
-            {"extension": "room 204", "time": "7:15", "days": "weekends"},
+            {"extension": "room 204", "hour": 7, "minute": 15, "days": ["sat", "sun"]},
         ),
-        ("set a wake-up call at 6:30", INTENT_SET_WAKEUP, {"time": "6:30"}),
+        ("set a wake-up call at 6:30", INTENT_SET_WAKEUP, {"hour": 6, "minute": 30}),
         (
             "set a wakeup call for room 204 at 7 on mondays",
             INTENT_SET_WAKEUP,
-            {"extension": "room 204", "time": "7", "days": "monday"},
+            {"extension": "room 204", "hour": 7, "days": ["mon"]},
+        ),
+        (
+            "set my wake up alarm at quarter to seven in the evening every day",
+            INTENT_SET_WAKEUP,
+            {"hour": 6, "minute": 45, "period": "pm", "days": [d.value for d in Weekday]},
         ),
         ("who called last", INTENT_LAST_CALLER, {}),
         ("Who called me last?", INTENT_LAST_CALLER, {}),
@@ -1034,12 +1191,14 @@ def test_sentences_recognized(text: str, intent_type: str, slots: dict[str, Any]
     assert result is not None, text
     assert result.intent.name == intent_type
 
-    # hassil 3.12 keeps a sentence's final full stop in a wildcard ("6:30 a.m."), 3.11 drops
-    # it; the intent handlers read either.
+    # hassil 3.12 keeps a sentence's final full stop in a wildcard ("Call 555-0100."), 3.11
+    # drops it; the intent handlers read either.
     def said(value: Any) -> Any:
         return value.removesuffix(".") if isinstance(value, str) else value
 
     found = {entity.name: said(entity.value) for entity in result.entities_list}
+    # Every sentence says that the file's responses answer.
+    assert found.pop("pbx_speech") == "responses"
     assert found == {name: said(value) for name, value in slots.items()}
 
 
@@ -1085,9 +1244,148 @@ async def test_built_in_agent(
     assert speech(response) == "Paging group 6300 from Front desk (102)."
     assert only_call(model).paging == "6300"
 
+    # A single wake-up call at a time in words, from hour, minute and period.
+    response = await say("wake me up at quarter to seven in the evening")
+    now = dt_util.now()
+    today = now.time() < dt.time(18, 45)
+    assert speech(response) == (
+        f"Wake-up call set for Front desk (102) at 18:45 {'today' if today else 'tomorrow'}."
+    )
+    alarm = next(a for a in model.alarms.values() if a.extension == "102")
+    assert (alarm.hour, alarm.minute) == (18, 45)
+    assert alarm.date == (now.date() if today else now.date() + dt.timedelta(days=1))
+
+    response = await say("set a wake-up call for the manager at half past six on mondays")
+    assert speech(response) == "Wake-up call set for Manager (103) at 6:30 on Mondays."
+
+    response = await say("who called the kitchen")
+    assert speech(response) == (
+        "No call has come in for Kitchen (104) since Home Assistant connected to the PBX."
+    )
+
     # Errors are spoken too.
     response = await say("call Bob")
     assert response.response_type is intent.IntentResponseType.ERROR
     assert speech(response) == (
         "Demo Hotel PBX has no extension called Bob, and it is no phone number."
     )
+
+
+async def test_built_in_agent_speaks_the_file_responses(
+    hass: HomeAssistant, default_entry: MockConfigEntry, model: PbxModel, tmp_path: Path
+) -> None:
+    """The built-in agent says the file's responses; without its marker, the intent answers.
+
+    A sentence file without `pbx_speech: responses` (an older copy) still gets the answers
+    of the intents themselves.
+    """
+    data = yaml.safe_load(SENTENCES.read_text())
+    data["responses"]["intents"][INTENT_CALL]["default"] = "Ringing {{ slots.target }} now."
+    del data["intents"][INTENT_LAST_CALLER]["data"][0]["slots"]
+    del data["responses"]["intents"][INTENT_LAST_CALLER]
+    (tmp_path / "custom_sentences/en").mkdir(parents=True)
+    (tmp_path / "custom_sentences/en/pbx.yaml").write_text(yaml.safe_dump(data))
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+
+    async def say(text: str) -> str:
+        result = await conversation.async_converse(hass, text, None, Context(), language="en")
+        return speech(result.response)
+
+    assert await say("call reception") == "Ringing Reception (101) now."
+    assert await say("who called last") == (
+        "No call has come in since Home Assistant connected to the PBX."
+    )
+
+
+def render(hass: HomeAssistant, intent_type: str, slots: dict[str, Any]) -> str:
+    """The sentence file's response to an intent, as the built-in agent renders it."""
+    data = yaml.safe_load(SENTENCES.read_text())
+    response = template.Template(data["responses"]["intents"][intent_type]["default"], hass)
+    return " ".join(str(response.async_render({"slots": slots})).split())
+
+
+def caller_slots(**changes: Any) -> dict[str, Any]:
+    """Speech slots of the last caller intent for a call found."""
+    return {
+        "found": True,
+        "caller_number": "5550100",
+        "caller_name": None,
+        "caller_extension": None,
+        "extension": "101",
+        "rang": ["Reception (101)"],
+        "missed": False,
+        "call_id": "1",
+        "time": None,
+    } | changes
+
+
+@pytest.mark.parametrize(
+    ("intent_type", "slots"),
+    [
+        (INTENT_CALL, {"target": "Reception (101)", "source": "Front desk (102)"}),
+        (INTENT_CALL, {"target": "5550100", "source": "Room 203 (203)"}),
+        (INTENT_PAGE, {"group": "6300", "source": "Front desk (102)"}),
+        (INTENT_PAGE, {"group": "6300", "source": None}),
+        *(
+            (
+                INTENT_SET_WAKEUP,
+                {"owner": "Room 204 (204)", "time": time, "days": days, "date": date},
+            )
+            for time, days, date in [
+                ("06:30:00", [], "today"),
+                ("18:05:00", [], "tomorrow"),
+                ("00:00:00", [d.value for d in Weekday], None),
+                ("07:00:00", ["mon", "tue", "wed", "thu", "fri"], None),
+                ("07:00:00", ["sat", "sun"], None),
+                ("07:00:00", ["mon"], None),
+                ("07:00:00", ["mon", "wed"], None),
+                ("07:00:00", ["mon", "fri", "sat", "sun"], None),
+            ]
+        ),
+        (INTENT_LAST_CALLER, {"found": False, "extension": None, "extension_name": None}),
+        (
+            INTENT_LAST_CALLER,
+            {"found": False, "extension": "203", "extension_name": "Room 203 (203)"},
+        ),
+        (INTENT_LAST_CALLER, caller_slots()),
+        (INTENT_LAST_CALLER, caller_slots(caller_name="Alice", missed=True)),
+        (INTENT_LAST_CALLER, caller_slots(caller_name="Alice", caller_number=None)),
+        (INTENT_LAST_CALLER, caller_slots(caller_number="103", caller_extension="Manager (103)")),
+        (INTENT_LAST_CALLER, caller_slots(caller_number=None)),
+        (INTENT_LAST_CALLER, caller_slots(rang=["Agent 1 (201)", "Agent 2 (202)"])),
+        (INTENT_LAST_CALLER, caller_slots(rang=["A (1)", "B (2)", "C (3)"], missed=True)),
+        *(
+            (INTENT_LAST_CALLER, caller_slots(time=ago))
+            for ago in (
+                dt.timedelta(seconds=5),
+                dt.timedelta(minutes=1, seconds=30),
+                dt.timedelta(minutes=5, seconds=30),
+                dt.timedelta(hours=1, minutes=1),
+                dt.timedelta(hours=20),
+                dt.timedelta(days=1),
+                dt.timedelta(days=3),
+                dt.timedelta(days=30),
+            )
+        ),
+    ],
+)
+async def test_responses_say_what_the_intents_say(
+    hass: HomeAssistant, intent_type: str, slots: dict[str, Any]
+) -> None:
+    """The built-in agent (the file's responses) and LLM agents (`intent_speech`) hear the same."""
+    now = dt_util.utcnow()
+    today = dt_util.now().date()
+    if isinstance(slots.get("time"), dt.timedelta):
+        slots = slots | {"time": (now - slots["time"]).isoformat()}
+    if slots.get("date") in ("today", "tomorrow"):
+        day = today if slots["date"] == "today" else today + dt.timedelta(days=1)
+        slots = slots | {"date": day.isoformat()}
+    fallback = {
+        INTENT_CALL: lambda: call_speech(slots),
+        INTENT_PAGE: lambda: page_speech(slots),
+        INTENT_SET_WAKEUP: lambda: wakeup_speech(slots, today),
+        INTENT_LAST_CALLER: lambda: last_caller_speech(slots, now),
+    }[intent_type]()
+    assert render(hass, intent_type, slots) == fallback
