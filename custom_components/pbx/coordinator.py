@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -160,6 +161,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         )
         self.client = client
         self._read_lock = asyncio.Lock()
+        self._events_task: asyncio.Task[None] | None = None
         self._subject_listeners: dict[SubjectKey, list[CALLBACK_TYPE]] = {}
         self._published: dict[SubjectKey, Any] = {}
         self._published_success = True
@@ -293,9 +295,32 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if Capability.EVENT_STREAM not in self.client.capabilities:
             return
         self.async_set_events_connected(False)
-        self.config_entry.async_create_background_task(
+        self._events_task = self.config_entry.async_create_background_task(
             self.hass, self._async_consume_events(), f"{DOMAIN} events {self.config_entry.title}"
         )
+
+    async def async_shutdown(self) -> None:
+        """Stop reading the PBX: no new read, no event stream, and the read under way done.
+
+        Done before the client logs out, so that nothing logs in again behind it.
+        """
+        await super().async_shutdown()
+        await self.async_stop_event_stream()
+        async with self._read_lock:
+            pass
+
+    async def async_stop_event_stream(self) -> None:
+        """Stop consuming the event stream, and wait until it stopped.
+
+        Done before the client logs out: a stream still running would see its connection
+        closed by the logout and log in again, leaving a token behind on the PBX.
+        """
+        task, self._events_task = self._events_task, None
+        if task is None or task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _async_consume_events(self) -> None:
         events = self.client.async_events()

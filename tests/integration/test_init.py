@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import logging
 from typing import Any
 from unittest.mock import patch
 
@@ -316,3 +317,23 @@ async def test_overlapping_refreshes_leave_entities_available(
     assert states == [STATE_UNAVAILABLE, "idle"]
     assert coordinator.last_update_success
     assert hass.states.get(EXT).state == "idle"
+
+
+async def test_reloads_and_unload_leave_no_token(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    yeastar: YeastarServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Yeastar allows a handful of tokens per application: one at a time, none after unload."""
+    caplog.set_level(logging.INFO)
+    assert yeastar.valid_token_count == 1
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+        await hass.async_block_till_done()
+        await wait_until(hass, lambda: yeastar.websocket_count == 1)
+        assert yeastar.valid_token_count == 1
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert yeastar.valid_token_count == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "pbx" in r.name]
