@@ -8,7 +8,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import create_client
+from .connection import create_client
 from .const import DOMAIN, Transport
 from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData
 from .entity import device_identifier, device_info
@@ -77,6 +77,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool
     """Unload the platforms and log out of the PBX."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.coordinator.async_shutdown()
         await entry.runtime_data.client.async_close()
     return unloaded
 

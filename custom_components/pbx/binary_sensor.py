@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Capability, Extension, Snapshot
 from .coordinator import PbxConfigEntry, Subject
-from .entity import PbxEntity, async_add_described_entities
+from .entity import PbxEntity, async_add_described_entities, has_capability
 
 PARALLEL_UPDATES = 0
 
@@ -38,6 +38,7 @@ BINARY_SENSORS: tuple[PbxBinarySensorDescription[Any], ...] = (
         subject=Subject.EXTENSION,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         value_fn=lambda extension: extension.registered,
+        exists_fn=has_capability(Capability.REGISTRATION),
     ),
 )
 

@@ -18,9 +18,6 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import (
-    CLIENTS,
-    ConnectionField,
-    FieldKind,
     PbxApiDisabledError,
     PbxAuthError,
     PbxConnectionError,
@@ -28,9 +25,9 @@ from .api import (
     PbxIpForbiddenError,
     PbxTlsError,
     Vendor,
-    create_client,
 )
 from .api.models import PbxInfo
+from .connection import CONNECTIONS, ConnectionField, FieldKind, create_client
 from .const import (
     CONF_DEFAULT_EXTENSION,
     CONF_EXTENSIONS,
@@ -152,7 +149,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
                 {
                     vol.Required(CONF_VENDOR): selector.SelectSelector(
                         selector.SelectSelectorConfig(
-                            options=[vendor.value for vendor in CLIENTS],
+                            options=[vendor.value for vendor in CONNECTIONS],
                             translation_key=CONF_VENDOR,
                             mode=selector.SelectSelectorMode.LIST,
                         )
@@ -190,7 +187,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_step_connection(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         """The chosen vendor's connection form; the connection is tested before saving."""
         assert self._vendor is not None
-        fields = CLIENTS[self._vendor].fields
+        fields = CONNECTIONS[self._vendor].fields
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_VENDOR: self._vendor.value, **user_input}
@@ -218,7 +215,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the credentials again."""
         entry = self._get_reauth_entry()
         vendor = Vendor(entry.data[CONF_VENDOR])
-        fields = tuple(field for field in CLIENTS[vendor].fields if field.credential)
+        fields = tuple(field for field in CONNECTIONS[vendor].fields if field.credential)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
@@ -243,7 +240,7 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change how the PBX is reached; it must remain the same PBX."""
         entry = self._get_reconfigure_entry()
         vendor = Vendor(entry.data[CONF_VENDOR])
-        fields = CLIENTS[vendor].fields
+        fields = CONNECTIONS[vendor].fields
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **{k: v for k, v in user_input.items() if v != ""}}

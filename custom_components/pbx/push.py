@@ -18,8 +18,9 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .api import PbxClient, PbxError, create_client
+from .api import PbxClient, PbxError
 from .api.models import Capability, PbxEvent, Snapshot
+from .connection import create_client
 from .const import CONF_PUSH_URL, CONF_TRANSPORT, CONF_WEBHOOK_ID, DOMAIN, LOGGER, Transport
 from .coordinator import PbxConfigEntry
 

@@ -15,7 +15,6 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.pbx.api import CLIENTS, create_client
 from custom_components.pbx.api.errors import (
     PbxAuthError,
     PbxCommandError,
@@ -55,6 +54,8 @@ from custom_components.pbx.api.models import (
 )
 from simulator.mirta import WRONG_KEY, MirtaServer, render_plain
 from simulator.model import PbxModel
+
+from .args import client_args
 
 KEY = "s3cr3t/Key+=&42"
 TENANT = "DEMO"
@@ -96,7 +97,7 @@ def data_for(server: MirtaServer, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def client(mirta: MirtaServer, session: aiohttp.ClientSession) -> MirtaClient:
     """A client of the simulated tenant."""
-    return MirtaClient.from_data(session, data_for(mirta))
+    return MirtaClient(session, **client_args(data_for(mirta)))
 
 
 def last(server: MirtaServer, reqtype: str) -> dict[str, str]:
@@ -114,16 +115,8 @@ def assert_no_key(text: str) -> None:
 
 
 def test_class_description() -> None:
-    """Fields, defaults, secrets, intervals and capabilities follow the design."""
-    assert CLIENTS.get(Vendor.MIRTA, MirtaClient) is MirtaClient
+    """Vendor and intervals follow the design."""
     assert MirtaClient.vendor == Vendor.MIRTA
-    fields = {f.key: f for f in MirtaClient.fields}
-    assert list(fields) == ["host", "port", "ssl", "verify_ssl", "path", "api_key", "tenant"]
-    assert fields["port"].default == 443
-    assert fields["ssl"].default is True
-    assert fields["path"].default == "/pbx/proxyapi.php"
-    assert fields["api_key"].credential
-    assert MirtaClient.secret_fields == frozenset({"api_key"})
     assert MirtaClient.poll_interval == 60.0
     assert MirtaClient.calls_poll_interval == 5.0
 
@@ -152,22 +145,21 @@ async def test_connect(client: MirtaClient, mirta: MirtaServer) -> None:
             Capability.DND,
             Capability.PAGING,
             Capability.QUEUE_AGENTS,
+            Capability.REGISTRATION,
             Capability.EVENT_STREAM,
             Capability.POLLED_CALLS,
         }
     )
 
 
-async def test_create_client_fills_defaults(
+async def test_the_path_defaults_to_proxyapi(
     mirta: MirtaServer, session: aiohttp.ClientSession
 ) -> None:
-    """Built from config entry data with defaults (the registry may not list it yet)."""
+    """Without a path the client asks MiRTA's usual ``/pbx/proxyapi.php``."""
     data = data_for(mirta)
-    del data["path"], data["verify_ssl"]
-    client = MirtaClient.from_data(session, data)
+    del data["path"]
+    client = MirtaClient(session, **client_args(data))
     assert client.url.endswith(f":{mirta.port}/pbx/proxyapi.php")
-    if Vendor.MIRTA in CLIENTS:
-        assert isinstance(create_client(session, data), MirtaClient)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +176,12 @@ async def test_configurable_path(
 ) -> None:
     """The path is configurable and normalised."""
     async with MirtaServer(model, api_key=KEY, tenant=TENANT, path=served) as server:
-        client = MirtaClient(session, data_for(server, path=configured))
+        args = client_args(data_for(server))
+        if configured is None:
+            del args["path"]
+        else:
+            args["path"] = configured
+        client = MirtaClient(session, **args)
         await client.async_connect()
         assert server.requests[-1].path == served
 
@@ -192,7 +189,9 @@ async def test_configurable_path(
 async def test_wrong_path(model: PbxModel, session: aiohttp.ClientSession) -> None:
     """A path with no API is a connection error that says to check the path."""
     async with MirtaServer(model, api_key=KEY, tenant=TENANT) as server:
-        client = MirtaClient.from_data(session, data_for(server, path="/mirtapbx/proxyapi.php"))
+        client = MirtaClient(
+            session, **client_args(data_for(server, path="/mirtapbx/proxyapi.php"))
+        )
         with pytest.raises(PbxConnectionError, match="path"):
             await client.async_connect()
 
@@ -200,7 +199,7 @@ async def test_wrong_path(model: PbxModel, session: aiohttp.ClientSession) -> No
 async def test_wrong_key(mirta: MirtaServer, session: aiohttp.ClientSession) -> None:
     """``Too bad... you mistaken the security api key.`` in a 200 is an auth error."""
     other = "0ther-" + KEY
-    client = MirtaClient.from_data(session, data_for(mirta, api_key=other))
+    client = MirtaClient(session, **client_args(data_for(mirta, api_key=other)))
     with pytest.raises(PbxAuthError, match="API key") as err:
         await client.async_connect()
     assert other not in str(err.value)
@@ -213,14 +212,14 @@ async def test_unknown_tenant(
 ) -> None:
     """Both answers MiRTA gives for a tenant it does not know are auth errors."""
     mirta.unknown_tenant_answer = answer
-    client = MirtaClient.from_data(session, data_for(mirta, tenant="OTHER"))
+    client = MirtaClient(session, **client_args(data_for(mirta, tenant="OTHER")))
     with pytest.raises(PbxAuthError):
         await client.async_connect()
 
 
 async def test_missing_tenant(mirta: MirtaServer, session: aiohttp.ClientSession) -> None:
     """No tenant: MiRTA answers the wrong-key text."""
-    client = MirtaClient(session, data_for(mirta, tenant=None))
+    client = MirtaClient(session, **client_args(data_for(mirta, tenant="")))
     with pytest.raises(PbxAuthError):
         await client.async_connect()
 
@@ -262,7 +261,7 @@ async def test_unreachable(session: aiohttp.ClientSession, mirta: MirtaServer) -
     """Nothing listening is a connection error."""
     port = mirta.port
     await mirta.stop()
-    client = MirtaClient(session, {**data_for(mirta), "port": port})
+    client = MirtaClient(session, **client_args({**data_for(mirta), "port": port}))
     with pytest.raises(PbxConnectionError):
         await client.async_connect()
 
@@ -313,8 +312,18 @@ async def test_http_status(
     """The web server's refusals map to auth errors; other statuses to connection errors."""
     port, statuses = status_server
     statuses[0] = status
-    client = MirtaClient.from_data(
-        session, {"host": "127.0.0.1", "port": port, "ssl": False, "api_key": KEY, "tenant": "T"}
+    client = MirtaClient(
+        session,
+        **client_args(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "ssl": False,
+                "verify_ssl": True,
+                "api_key": KEY,
+                "tenant": "T",
+            }
+        ),
     )
     with pytest.raises(error):
         await client.async_connect()
@@ -323,10 +332,10 @@ async def test_http_status(
 async def test_tls(model: PbxModel, session: aiohttp.ClientSession) -> None:
     """HTTPS: an untrusted certificate fails unless verification is off."""
     async with MirtaServer(model, api_key=KEY, tenant=TENANT, tls=True) as server:
-        strict = MirtaClient.from_data(session, data_for(server, verify_ssl=True))
+        strict = MirtaClient(session, **client_args(data_for(server, verify_ssl=True)))
         with pytest.raises(PbxTlsError):
             await strict.async_connect()
-        lax = MirtaClient.from_data(session, data_for(server))
+        lax = MirtaClient(session, **client_args(data_for(server)))
         assert (await lax.async_connect()).unique_id == "127.0.0.1-DEMO"
 
 

@@ -59,6 +59,8 @@ from simulator.model import PbxModel
 from simulator.server import SimServer
 from simulator.synway import SynwayServer
 
+from .args import client_args
+
 USERNAME = "api"
 PASSWORD = "s3cret-Passw0rd"
 
@@ -239,7 +241,7 @@ async def client(
     session: aiohttp.ClientSession, synway: SynwayServer
 ) -> AsyncIterator[SynwayClient]:
     """A client of the simulated Synway, closed after the test."""
-    pbx = SynwayClient.from_data(session, entry_data(synway.port))
+    pbx = SynwayClient(session, **client_args(entry_data(synway.port)))
     yield pbx
     await pbx.async_close()
 
@@ -319,7 +321,7 @@ async def scripted_client(
     replies.setdefault("login", LOGIN_OK)
     server = Scripted(replies)
     await server.start()
-    pbx = SynwayClient.from_data(session, entry_data(server.port))
+    pbx = SynwayClient(session, **client_args(entry_data(server.port)))
     try:
         yield pbx, server
     finally:
@@ -413,13 +415,7 @@ async def test_connect_logs_in_with_md5_password(
 
 
 def test_client_description() -> None:
-    """Fields, defaults, secrets and capabilities: no DND."""
-    fields = {f.key: f for f in SynwayClient.fields}
-    assert list(fields) == ["host", "port", "ssl", "verify_ssl", "username", "password"]
-    assert fields["port"].default == 443
-    assert fields["ssl"].default is True
-    assert fields["username"].credential and fields["password"].credential
-    assert SynwayClient.secret_fields == frozenset({"password"})
+    """The vendor (the form's fields are the integration's: tests/integration)."""
     assert SynwayClient.vendor is Vendor.SYNWAY
 
 
@@ -435,6 +431,7 @@ async def test_capabilities(client: SynwayClient) -> None:
         Capability.PAGING,
         Capability.WAKEUP_ALARMS,
         Capability.QUEUE_AGENTS,
+        Capability.REGISTRATION,
         Capability.INBOUND_CONTROL,
         Capability.WEBHOOK_EVENTS,
         Capability.EVENT_STREAM,
@@ -443,7 +440,7 @@ async def test_capabilities(client: SynwayClient) -> None:
 
 async def test_wrong_password(session: aiohttp.ClientSession, synway: SynwayServer) -> None:
     """Errno 2 is an authentication failure, without the password in the message."""
-    pbx = SynwayClient.from_data(session, entry_data(synway.port, password="wrong-password"))
+    pbx = SynwayClient(session, **client_args(entry_data(synway.port, password="wrong-password")))
     with pytest.raises(PbxAuthError) as err:
         await pbx.async_connect()
     assert "Wrong username or password" in str(err.value)
@@ -507,7 +504,7 @@ async def test_token_expires_after_thirty_minutes() -> None:
         SynwayServer(model, username=USERNAME, password=PASSWORD) as server,
         aiohttp.ClientSession() as http,
     ):
-        pbx = SynwayClient.from_data(http, entry_data(server.port))
+        pbx = SynwayClient(http, **client_args(entry_data(server.port)))
         try:
             await pbx.async_connect()
             token = pbx._token_value
@@ -603,7 +600,7 @@ async def test_transport_errors(
     session: aiohttp.ClientSession, synway: SynwayServer, model: PbxModel
 ) -> None:
     """HTTP 5xx, cut answers and a closed port are connection errors."""
-    pbx = SynwayClient.from_data(session, entry_data(synway.port))
+    pbx = SynwayClient(session, **client_args(entry_data(synway.port)))
     try:
         synway.faults.error_rate = 1.0
         with pytest.raises(PbxConnectionError, match="HTTP 5"):
@@ -616,7 +613,7 @@ async def test_transport_errors(
         await pbx.async_connect()
     finally:
         await pbx.async_close()
-    closed = SynwayClient.from_data(session, entry_data(1))
+    closed = SynwayClient(session, **client_args(entry_data(1)))
     with pytest.raises(PbxConnectionError, match="cannot reach"):
         await closed.async_connect()
 
@@ -635,12 +632,14 @@ async def test_answers_that_are_not_objects(session: aiohttp.ClientSession) -> N
 async def test_tls(session: aiohttp.ClientSession, model: PbxModel) -> None:
     """HTTPS with the PBX's self-signed certificate: accepted unless verification is asked."""
     async with SynwayServer(model, username=USERNAME, password=PASSWORD, tls=True) as server:
-        pbx = SynwayClient.from_data(session, entry_data(server.port, ssl=True))
+        pbx = SynwayClient(session, **client_args(entry_data(server.port, ssl=True)))
         try:
             await pbx.async_connect()
         finally:
             await pbx.async_close()
-        strict = SynwayClient.from_data(session, entry_data(server.port, ssl=True, verify_ssl=True))
+        strict = SynwayClient(
+            session, **client_args(entry_data(server.port, ssl=True, verify_ssl=True))
+        )
         with pytest.raises(PbxTlsError):
             await strict.async_connect()
 
@@ -932,7 +931,7 @@ async def test_systemup_without_login_or_loop(client: SynwayClient, synway: Synw
 
 def test_systemup_outside_the_event_loop(session: aiohttp.ClientSession) -> None:
     """parse_push called with no running loop cannot schedule; the next request logs in."""
-    pbx = SynwayClient.from_data(session, entry_data(1))
+    pbx = SynwayClient(session, **client_args(entry_data(1)))
     pbx._token_value = "feedfacefeedfacefeedfacefeedface"
     assert pbx.parse_push("POST", {}, DOC_SYSTEMUP.encode()) == [ChannelChange(True)]
     assert pbx._stale and pbx._relogin_task is None

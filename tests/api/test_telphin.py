@@ -15,7 +15,6 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.pbx.api import telphin as telphin_module
 from custom_components.pbx.api.errors import (
     PbxAuthError,
     PbxCommandError,
@@ -38,13 +37,18 @@ from custom_components.pbx.api.models import (
     WakeupAlarm,
 )
 from custom_components.pbx.api.telphin import (
+    DEFAULT_HOST,
     TelphinClient,
+    client as telphin_client,
     extension_number,
     parse_gmt,
+    push as telphin_push,
     short_number,
 )
 from simulator.model import PbxModel
 from simulator.telphin import Subscription, TelphinServer
+
+from .args import client_args
 
 CLIENT_ID = "telphin-app-id"
 CLIENT_SECRET = "telphin-app-secret-0123456789"
@@ -83,11 +87,12 @@ def make_client(session: aiohttp.ClientSession, port: int, **extra: Any) -> Telp
         "host": "127.0.0.1",
         "port": port,
         "ssl": False,
+        "verify_ssl": True,
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         **extra,
     }
-    return TelphinClient.from_data(session, data)
+    return TelphinClient(session, **client_args(data))
 
 
 @pytest.fixture
@@ -251,21 +256,20 @@ def form(**fields: Any) -> bytes:
 # Configuration -------------------------------------------------------------------------
 
 
-def test_fields_and_capabilities(session: aiohttp.ClientSession) -> None:
-    client = TelphinClient.from_data(session, {"client_id": "a", "client_secret": "b"})
+def test_description_and_capabilities(session: aiohttp.ClientSession) -> None:
+    client = TelphinClient(
+        session,
+        host=DEFAULT_HOST,
+        port=443,
+        ssl=True,
+        verify_ssl=True,
+        client_id="a",
+        client_secret="the-secret",
+    )
     assert client.vendor is Vendor.TELPHIN
     assert client.base_url == "https://apiproxy.telphin.ru:443"
     assert client.ssl_context is True
-    assert [f.key for f in client.fields] == [
-        "host",
-        "port",
-        "ssl",
-        "verify_ssl",
-        "client_id",
-        "client_secret",
-    ]
-    assert {f.key for f in client.fields if f.credential} == {"client_id", "client_secret"}
-    assert client.secret_fields == frozenset({"client_secret"})
+    assert client.redact("the-secret") == "**REDACTED**"
     assert client.capabilities == {
         Capability.DIAL,
         Capability.HANGUP,
@@ -1406,10 +1410,10 @@ def test_push_answer_without_times(client: TelphinClient) -> None:
 
 
 def test_push_memory_is_bounded(client: TelphinClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(telphin_module, "PUSH_LEG_MEMORY", 3)
+    monkeypatch.setattr(telphin_push, "PUSH_LEG_MEMORY", 3)
     for index in range(5):
         event(client, form(EventType="dial-in", CallID=f"m{index}", CalledExtension="1*102"))
-    assert len(client._push_legs) == 3
+    assert len(client._push.legs) == 3
     assert call_events(
         event(client, form(EventType="dial-in", CallID="m0", CalledExtension="1*102"))
     ) == [("102", CallEventType.INCOMING)]
@@ -1516,8 +1520,8 @@ def test_time_helper() -> None:
 async def test_paging_stops_at_the_page_limit(
     stub: Stub, stub_client: TelphinClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telphin_module, "PAGE_SIZE", 1)
-    monkeypatch.setattr(telphin_module, "MAX_PAGES", 2)
+    monkeypatch.setattr(telphin_client, "PAGE_SIZE", 1)
+    monkeypatch.setattr(telphin_client, "MAX_PAGES", 2)
 
     async def pages(request: web.Request) -> web.StreamResponse:
         page = int(request.query["page"])
@@ -1537,7 +1541,7 @@ async def test_subscription_removal_refused(stub: Stub, stub_client: TelphinClie
     stub.routes[("GET", "/api/ver1.0/extension/11/event/")] = json_answer(
         [
             {"id": 5, "url": "https://h/x", "event_type": kind}
-            for kind in telphin_module.PUSH_EVENT_TYPES
+            for kind in telphin_push.PUSH_EVENT_TYPES
         ]
     )
     await stub_client.async_set_push_url("https://h/x")

@@ -59,6 +59,8 @@ from simulator.model import PbxModel
 from simulator.server import SimServer
 from simulator.voipsun import VoipsunServer
 
+from .args import client_args
+
 USERNAME = "hass-api"
 PASSWORD = "s3cr&t=Pa ss/wörd%42"
 AGENT_PIN = "4321"
@@ -104,16 +106,30 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client_session
 
 
+def bare_args(password: str = "p") -> dict[str, Any]:
+    """Arguments of a client of a PBX that is never reached."""
+    return {
+        "host": "pbx",
+        "port": 80,
+        "ssl": False,
+        "verify_ssl": True,
+        "username": "u",
+        "password": password,
+    }
+
+
 def make_client(session: aiohttp.ClientSession, port: int, **extra: Any) -> VoipsunClient:
     data = {
         "vendor": "voipsun",
         "host": "127.0.0.1",
         "port": port,
+        "ssl": False,
+        "verify_ssl": True,
         "username": USERNAME,
         "password": PASSWORD,
         **extra,
     }
-    client = VoipsunClient.from_data(session, data)
+    client = VoipsunClient(session, **client_args(data))
     client.calls_poll_interval = 0.01
     client.request_timeout = 3.0
     return client
@@ -211,32 +227,18 @@ async def wait_polls(server: VoipsunServer, count: int = 2, timeout: float = 5.0
 # Configuration -------------------------------------------------------------------------
 
 
-def test_fields_and_capabilities(session: aiohttp.ClientSession) -> None:
-    fields = {f.key: f for f in VoipsunClient.fields}
-    assert list(fields) == [
-        "host",
-        "port",
-        "ssl",
-        "verify_ssl",
-        "username",
-        "password",
-        "agent_pin",
-    ]
-    assert fields["agent_pin"].optional and not fields["agent_pin"].credential
-    assert fields["port"].default == 80
-    assert fields["ssl"].default is False
-    assert fields["username"].credential and fields["password"].credential
-    assert VoipsunClient.secret_fields == {"password"}
+def test_description_and_capabilities(session: aiohttp.ClientSession) -> None:
     assert VoipsunClient.vendor == Vendor.VOIPSUN
     assert VoipsunClient.poll_interval == 60.0
     assert VoipsunClient.calls_poll_interval == 5.0
-    client = VoipsunClient.from_data(session, {"host": "pbx", "username": "u", "password": "p"})
+    client = VoipsunClient(session, **bare_args())
     assert client.base_url == "http://pbx:80"
     assert client.capabilities == {
         Capability.DIAL,
         Capability.HANGUP,
         Capability.LISTEN,
         Capability.QUEUE_AGENTS,
+        Capability.REGISTRATION,
         Capability.EVENT_STREAM,
         Capability.POLLED_CALLS,
     }
@@ -581,7 +583,7 @@ async def test_events_first_poll_fails(
 
 
 def test_retry_delay(session: aiohttp.ClientSession) -> None:
-    client = VoipsunClient.from_data(session, {"host": "pbx", "username": "u", "password": "p"})
+    client = VoipsunClient(session, **bare_args())
     assert 3.75 <= client._backoff(1) <= 6.25
     assert 7.5 <= client._backoff(2) <= 12.5
     assert 45 <= client._backoff(30) <= 75
@@ -838,7 +840,7 @@ def test_error_descriptions() -> None:
 
 
 def test_raise_for(session: aiohttp.ClientSession) -> None:
-    client = VoipsunClient.from_data(session, {"host": "pbx", "username": "u", "password": "p"})
+    client = VoipsunClient(session, **bare_args())
     client._raise_for("x", [])
     client._raise_for("x", {"success": "true"})
     client._raise_for("x", {"calls": []})
@@ -1003,11 +1005,11 @@ async def test_password_never_shown(
 
 
 def test_scrub(session: aiohttp.ClientSession) -> None:
-    client = VoipsunClient.from_data(session, {"host": "pbx", "username": "u", "password": "abc"})
+    client = VoipsunClient(session, **bare_args(password="abc"))
     assert client._scrub("url?username=u&password=abc&agentPin=1234 ok") == (
         "url?username=u&password=**REDACTED**&agentPin=**REDACTED** ok"
     )
-    empty = VoipsunClient.from_data(session, {"host": "pbx", "username": "u"})
+    empty = VoipsunClient(session, **bare_args(password=""))
     assert empty._scrub("x") == "x"
 
 

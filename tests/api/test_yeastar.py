@@ -17,7 +17,6 @@ from custom_components.pbx.api import (
     PbxIpForbiddenError,
     PbxTlsError,
     PbxUnsupportedError,
-    create_client,
 )
 from custom_components.pbx.api.models import (
     CallDirection,
@@ -29,6 +28,7 @@ from custom_components.pbx.api.yeastar import YeastarClient, parse_call, trunk_s
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import YEASTAR_CLIENT_ID, YEASTAR_CLIENT_SECRET, yeastar_data
+from .args import client_args
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:
     """A connected client."""
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     assert isinstance(client, YeastarClient)
     await client.async_connect()
     yield client
@@ -145,7 +145,7 @@ async def test_paging_through_250_extensions(
     async with YeastarServer(
         model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
     ) as server:
-        client = create_client(session, yeastar_data(server))
+        client = YeastarClient(session, **client_args(yeastar_data(server)))
         await client.async_connect()
         snapshot = await client.async_fetch_snapshot()
         await client.async_close()
@@ -161,7 +161,7 @@ async def test_token_refreshed_before_expiry(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> None:
     yeastar.access_token_ttl = 2
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     await client.async_connect()
     await client.async_fetch_snapshot()
     assert yeastar.requests_to("refresh_token") == []
@@ -194,7 +194,7 @@ async def test_expired_access_token_uses_refresh_token(
 
 async def test_wrong_credentials(session: aiohttp.ClientSession, yeastar: YeastarServer) -> None:
     data = yeastar_data(yeastar) | {"client_secret": "not-the-secret"}
-    client = create_client(session, data)
+    client = YeastarClient(session, **client_args(data))
     with pytest.raises(PbxAuthError) as err:
         await client.async_connect()
     assert "not-the-secret" not in str(err.value)
@@ -213,7 +213,9 @@ async def test_credentials_changed_while_running(
 async def test_ip_blocked_after_failed_logins(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> None:
-    client = create_client(session, yeastar_data(yeastar) | {"client_secret": "nope"})
+    client = YeastarClient(
+        session, **client_args(yeastar_data(yeastar) | {"client_secret": "nope"})
+    )
     for _ in range(4):
         with pytest.raises(PbxAuthError):
             await client.async_connect()
@@ -230,7 +232,7 @@ async def test_api_disabled(client: YeastarClient, yeastar: YeastarServer) -> No
 async def test_ip_forbidden(session: aiohttp.ClientSession, yeastar: YeastarServer) -> None:
     yeastar.allowed_ips = {"192.0.2.1"}
     with pytest.raises(PbxIpForbiddenError):
-        await create_client(session, yeastar_data(yeastar)).async_connect()
+        await YeastarClient(session, **client_args(yeastar_data(yeastar))).async_connect()
 
 
 async def test_too_many_tokens_is_temporary(
@@ -238,14 +240,14 @@ async def test_too_many_tokens_is_temporary(
 ) -> None:
     yeastar.max_tokens = 0
     with pytest.raises(PbxConnectionError, match="too many tokens"):
-        await create_client(session, yeastar_data(yeastar)).async_connect()
+        await YeastarClient(session, **client_args(yeastar_data(yeastar))).async_connect()
 
 
 async def test_unreachable(session: aiohttp.ClientSession, yeastar: YeastarServer) -> None:
     data = yeastar_data(yeastar)
     await yeastar.stop()
     with pytest.raises(PbxConnectionError, match="cannot reach"):
-        await create_client(session, data).async_connect()
+        await YeastarClient(session, **client_args(data)).async_connect()
 
 
 async def test_server_errors_and_garbage(client: YeastarClient, yeastar: YeastarServer) -> None:
@@ -271,8 +273,8 @@ async def test_untrusted_certificate(session: aiohttp.ClientSession, model: PbxM
         data = yeastar_data(server) | {"ssl": True, "verify_ssl": True}
         asyncio.get_running_loop().set_exception_handler(lambda loop, context: None)
         with pytest.raises(PbxTlsError):
-            await create_client(session, data).async_connect()
-        client = create_client(session, data | {"verify_ssl": False})
+            await YeastarClient(session, **client_args(data)).async_connect()
+        client = YeastarClient(session, **client_args(data | {"verify_ssl": False}))
         assert (await client.async_connect()).unique_id == server.sn
         await client.async_close()
 
@@ -281,7 +283,7 @@ async def test_secrets_never_logged(
     session: aiohttp.ClientSession, yeastar: YeastarServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     await client.async_connect()
     token = client._access_token
     yeastar.expire_all_tokens()
@@ -337,3 +339,14 @@ def test_parse_call_tolerates_junk() -> None:
     assert call.direction is CallDirection.OUTBOUND
     assert call.caller_number == "102"
     assert call.answered
+
+
+async def test_a_closed_client_logs_in_no_more(
+    client: YeastarClient, yeastar: YeastarServer
+) -> None:
+    """A request still under way when the client is closed must not leave a new token."""
+    await client.async_close()
+    assert yeastar.valid_token_count == 0
+    with pytest.raises(PbxConnectionError, match="closed"):
+        await client.async_fetch_snapshot()
+    assert yeastar.valid_token_count == 0

@@ -15,13 +15,13 @@ from custom_components.pbx.api import (
     PbxCommandError,
     PbxConnectionError,
     PbxUnsupportedError,
-    create_client,
 )
 from custom_components.pbx.api.models import AgentAction, Capability, WakeupAlarm, Weekday
 from custom_components.pbx.api.yeastar import YeastarClient, parse_alarm, render_alarm
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import yeastar_data
+from .args import client_args
 from .test_yeastar_hostile import HostilePbx, client_of
 
 WEEKDAYS = frozenset({Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI})
@@ -38,7 +38,7 @@ async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:
     """A connected client that has read a snapshot (as the coordinator's client has)."""
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     assert isinstance(client, YeastarClient)
     await client.async_connect()
     await client.async_fetch_snapshot()
@@ -51,7 +51,7 @@ async def fresh(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:
     """A connected client that has read no snapshot: it must look ids up itself."""
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     assert isinstance(client, YeastarClient)
     await client.async_connect()
     yield client
@@ -67,6 +67,7 @@ async def test_capabilities(fresh: YeastarClient) -> None:
         Capability.PAGING,
         Capability.WAKEUP_ALARMS,
         Capability.QUEUE_AGENTS,
+        Capability.REGISTRATION,
         Capability.INBOUND_CONTROL,
         Capability.EVENT_STREAM,
         Capability.WEBHOOK_EVENTS,

@@ -8,19 +8,19 @@ import datetime as dt
 import aiohttp
 import pytest
 
-from custom_components.pbx.api import create_client
 from custom_components.pbx.api.models import WakeupAlarm, Weekday
 from custom_components.pbx.api.yeastar import YeastarClient
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import yeastar_data
+from .args import client_args
 from .test_yeastar_hostile import HostilePbx
 
 
 @pytest.fixture
 async def client(yeastar: YeastarServer) -> AsyncIterator[YeastarClient]:
     async with aiohttp.ClientSession() as session:
-        client = create_client(session, yeastar_data(yeastar))
+        client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
         assert isinstance(client, YeastarClient)
         await client.async_connect()
         yield client
@@ -81,16 +81,14 @@ async def test_alarms_refused_leave_the_rest_of_the_snapshot() -> None:
     await pbx.start()
     try:
         async with aiohttp.ClientSession() as session:
-            client = create_client(
+            client = YeastarClient(
                 session,
-                {
-                    "vendor": "yeastar",
-                    "host": "127.0.0.1",
-                    "port": pbx.port,
-                    "ssl": False,
-                    "client_id": "id",
-                    "client_secret": "secret-0001",
-                },
+                host="127.0.0.1",
+                port=pbx.port,
+                ssl=False,
+                verify_ssl=True,
+                client_id="id",
+                client_secret="secret-0001",
             )
             await client.async_connect()
             snapshot = await client.async_fetch_snapshot()

@@ -13,7 +13,6 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.pbx.api import create_client
 from custom_components.pbx.api.models import (
     AgentChange,
     CallDirection,
@@ -34,6 +33,7 @@ from custom_components.pbx.api.yeastar import MAX_EVENT_BYTES, YeastarClient
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import yeastar_data
+from .args import client_args
 from .test_yeastar_hostile import TOKEN, HostilePbx, client_of
 
 SN = "3631A2024000017"
@@ -60,7 +60,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     assert isinstance(client, YeastarClient)
     await client.async_connect()
     yield client
@@ -832,7 +832,7 @@ async def test_parse_push_hostile(client: YeastarClient, body: bytes) -> None:
 async def test_parse_push_other_methods_and_unconnected(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> None:
-    client = create_client(session, yeastar_data(yeastar))
+    client = YeastarClient(session, **client_args(yeastar_data(yeastar)))
     body = envelope(30009, {"extension": "101", "status": "do_not_disturb"})
     assert client.parse_push("POST", {}, body) == []  # serial not known yet
     await client.async_connect()

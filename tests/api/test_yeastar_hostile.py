@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.pbx.api import PbxConnectionError, PbxUnsupportedError, create_client
+from custom_components.pbx.api import PbxConnectionError, PbxUnsupportedError
 from custom_components.pbx.api.client import PbxClient
 from custom_components.pbx.api.models import AgentAction, ListenMode, WakeupAlarm
 from custom_components.pbx.api.yeastar import YeastarClient
@@ -72,16 +72,14 @@ async def pbx() -> AsyncIterator[HostilePbx]:
 async def client_of(pbx: HostilePbx, *, connect: bool = False) -> AsyncIterator[YeastarClient]:
     """A Yeastar client of a scripted PBX (connected or not), closed afterwards."""
     async with aiohttp.ClientSession() as session:
-        client = create_client(
+        client = YeastarClient(
             session,
-            {
-                "vendor": "yeastar",
-                "host": "127.0.0.1",
-                "port": pbx.port,
-                "ssl": False,
-                "client_id": "id",
-                "client_secret": "secret-0001",
-            },
+            host="127.0.0.1",
+            port=pbx.port,
+            ssl=False,
+            verify_ssl=True,
+            client_id="id",
+            client_secret="secret-0001",
         )
         assert isinstance(client, YeastarClient)
         if connect:
@@ -191,7 +189,6 @@ class MinimalClient(PbxClient):
     """A client implementing only what is required, to check the base class's defaults."""
 
     vendor = YeastarClient.vendor
-    fields = ()
 
     @property
     def capabilities(self) -> frozenset:
@@ -206,7 +203,7 @@ class MinimalClient(PbxClient):
 
 async def test_base_class_defaults_say_unsupported() -> None:
     async with aiohttp.ClientSession() as session:
-        client = MinimalClient(session, {"host": "h", "port": 1})
+        client = MinimalClient(session, host="h", port=1, ssl=False, verify_ssl=True)
         assert client.ssl_context is False
         await client.async_close()
         await client.async_set_push_url(None)

@@ -185,13 +185,14 @@ async def test_values_of_a_known_snapshot(
 async def test_capabilities_decide_the_entities(
     hass: HomeAssistant, entry: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
-    """A PBX without DND, alarms, agents or events gets no switch, wake-up or event entity."""
+    """A PBX without DND, alarms, agents, registration or events gets only sensors."""
     await setup_with(hass, entry, mock_client(frozenset({Capability.DIAL})))
     domains = {e.domain for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)}
-    assert domains == {"sensor", "binary_sensor"}
+    assert domains == {"sensor"}
     keys = {
         e.unique_id.rsplit("-", 1)[-1]
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
     assert "next_wakeup" not in keys
+    assert "registered" not in keys
     assert "events" not in keys

@@ -100,6 +100,20 @@ async def test_vendor_entities(
     assert hass.states.get(reception).state == "ringing"
 
 
+async def test_registration_entities_only_where_the_pbx_reports_registration(
+    vendor_entry: tuple[str, Any, Any], entity_registry: er.EntityRegistry
+) -> None:
+    """Telphin's API has no registration status: no "Registered" sensor stuck at unknown."""
+    vendor, _server, entry = vendor_entry
+    registered = entity_registry.async_get_entity_id(
+        "binary_sensor", "pbx", f"{entry.unique_id}-ext-101-registered"
+    )
+    if vendor == "telphin":
+        assert registered is None
+    else:
+        assert registered is not None
+
+
 # A request of each vendor's full read (not its login).
 FIRST_READ: dict[str, str] = {
     "yeastar": "extension/list",

@@ -1,16 +1,13 @@
 """Client library for PBXs: one model, one interface, a module per vendor.
 
+Each vendor's client is built with its own typed constructor (`YeastarClient(session,
+host=..., port=..., ...)`); how a user enters those values is not this library's business.
 This package never imports Home Assistant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import aiohttp
-
-from .client import ConnectionField, FieldKind, PbxClient
+from .client import PbxClient
 from .errors import (
     PbxApiDisabledError,
     PbxAuthError,
@@ -28,24 +25,8 @@ from .telphin import TelphinClient
 from .voipsun import VoipsunClient
 from .yeastar import YeastarClient
 
-CLIENTS: dict[Vendor, type[PbxClient]] = {
-    Vendor.YEASTAR: YeastarClient,
-    Vendor.SYNWAY: SynwayClient,
-    Vendor.MIRTA: MirtaClient,
-    Vendor.VOIPSUN: VoipsunClient,
-    Vendor.TELPHIN: TelphinClient,
-}
-
-
-def create_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
-    """Build the client for config entry data (its `vendor` picks the class)."""
-    return CLIENTS[Vendor(data["vendor"])].from_data(session, data)
-
-
 __all__ = [
-    "CLIENTS",
-    "ConnectionField",
-    "FieldKind",
+    "MirtaClient",
     "PbxApiDisabledError",
     "PbxAuthError",
     "PbxClient",
@@ -55,6 +36,9 @@ __all__ = [
     "PbxIpForbiddenError",
     "PbxTlsError",
     "PbxUnsupportedError",
+    "SynwayClient",
+    "TelphinClient",
     "Vendor",
-    "create_client",
+    "VoipsunClient",
+    "YeastarClient",
 ]

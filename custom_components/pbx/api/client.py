@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 import logging
 import ssl
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -27,34 +25,6 @@ from .models import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
-
-
-class FieldKind(StrEnum):
-    """How a connection field is entered."""
-
-    TEXT = "text"
-    SECRET = "secret"
-    PORT = "port"
-    BOOL = "bool"
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionField:
-    """One field of the data a client is built from (the config entry's data)."""
-
-    key: str
-    kind: FieldKind
-    default: str | int | bool | None = None
-    credential: bool = False
-    """Asked again when the PBX refuses the credentials (reauthentication)."""
-    optional: bool = False
-    """May be left empty."""
-
-
-HOST = "host"
-PORT = "port"
-SSL = "ssl"
-VERIFY_SSL = "verify_ssl"
 
 
 class Redactor:
@@ -87,14 +57,12 @@ class Redactor:
 class PbxClient(abc.ABC):
     """A connection to one PBX.
 
-    Build one with `create_client` from config entry data. Every method that talks to the
-    PBX raises a `PbxError` subclass; nothing else escapes.
+    Each vendor's constructor takes the session and, by keyword, how the PBX is reached and
+    the vendor's own credentials. Every method that talks to the PBX raises a `PbxError`
+    subclass; nothing else escapes.
     """
 
     vendor: ClassVar[Vendor]
-    fields: ClassVar[tuple[ConnectionField, ...]]
-    """The connection fields of this vendor, in form order."""
-    secret_fields: ClassVar[frozenset[str]] = frozenset()
     poll_interval: ClassVar[float] = 30.0
     """Seconds between full snapshots."""
     calls_poll_interval: ClassVar[float | None] = None
@@ -106,19 +74,24 @@ class PbxClient(abc.ABC):
     unsupported: ClassVar[Mapping[Capability, str]] = {}
     """Why this PBX cannot do what its capabilities lack, where its API says so."""
 
-    def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
-        """Keep the session and the connection data."""
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        host: str,
+        port: int,
+        ssl: bool,
+        verify_ssl: bool,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
+        """Keep the session and where the PBX is; `secrets` never reach a log line."""
         self._session = session
-        self._data = dict(data)
-        self.redact = Redactor(str(data.get(key) or "") for key in self.secret_fields)
+        self._host = host
+        self._port = port
+        self._ssl = ssl
+        self._verify_ssl = verify_ssl
+        self.redact = Redactor(secrets)
         self.info: PbxInfo | None = None
-
-    @classmethod
-    def from_data(cls, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> Self:
-        """Build a client, filling defaults for fields missing from `data`."""
-        full = {f.key: f.default for f in cls.fields}
-        full.update({k: v for k, v in data.items() if v is not None})
-        return cls(session, full)
 
     @property
     @abc.abstractmethod
@@ -128,15 +101,15 @@ class PbxClient(abc.ABC):
     @property
     def base_url(self) -> str:
         """`scheme://host:port` of the PBX."""
-        scheme = "https" if self._data.get(SSL) else "http"
-        return f"{scheme}://{self._data[HOST]}:{self._data[PORT]}"
+        scheme = "https" if self._ssl else "http"
+        return f"{scheme}://{self._host}:{self._port}"
 
     @property
     def ssl_context(self) -> bool | ssl.SSLContext:
         """What aiohttp's `ssl=` should be for requests to this PBX."""
-        if not self._data.get(SSL):
+        if not self._ssl:
             return False
-        return bool(self._data.get(VERIFY_SSL, True))
+        return self._verify_ssl
 
     @abc.abstractmethod
     async def async_connect(self) -> PbxInfo:
@@ -277,9 +250,9 @@ class PbxClient(abc.ABC):
                 return response.status, await response.read()
         except aiohttp.ClientSSLError:
             raise PbxTlsError(
-                f"TLS with {self._data[HOST]} failed: its certificate is not trusted"
+                f"TLS with {self._host} failed: its certificate is not trusted"
             ) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise PbxConnectionError(
-                f"cannot reach {self._data[HOST]}: {self.redact(err) or type(err).__name__}"
+                f"cannot reach {self._host}: {self.redact(err) or type(err).__name__}"
             ) from None

@@ -30,6 +30,8 @@ class Capability(StrEnum):
     WAKEUP_ALARMS = "wakeup_alarms"
     QUEUE_AGENTS = "queue_agents"
     INBOUND_CONTROL = "inbound_control"
+    REGISTRATION = "registration"
+    """The PBX tells whether an extension's phones are registered (`Extension.registered`)."""
     EVENT_STREAM = "event_stream"
     """The client holds a connection that yields events (`PbxClient.async_events`)."""
     WEBHOOK_EVENTS = "webhook_events"

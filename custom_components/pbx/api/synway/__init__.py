@@ -25,8 +25,6 @@ from .client import (
     SynwayClient,
 )
 from .wire import (
-    PASSWORD,
-    USERNAME,
     alarm_fields,
     decode_lenient,
     extension_status,
@@ -43,9 +41,7 @@ __all__ = [
     "ENDED_MEMORY",
     "EVENT_POLL_INTERVAL",
     "HEARTBEAT_AFTER",
-    "PASSWORD",
     "STALE_CALL_AGE",
-    "USERNAME",
     "CallBook",
     "SynwayClient",
     "alarm_fields",

@@ -9,8 +9,10 @@ import logging
 import time
 from typing import Any, ClassVar
 
+import aiohttp
+
 from ..backoff import backoff_delay
-from ..client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind, PbxClient
+from ..client import PbxClient
 from ..errors import (
     PbxApiDisabledError,
     PbxAuthError,
@@ -51,9 +53,7 @@ from .wire import (
     ERR_WRONG_CREDENTIALS,
     ERROR_MEANINGS,
     LISTEN_MODES,
-    PASSWORD,
     TOKEN_ERRORS,
-    USERNAME,
     alarm_fields,
     decode_lenient,
     extension_status,
@@ -84,26 +84,33 @@ class SynwayClient(PbxClient):
     """Talks to a Synway IPPBX (FreeSWITCH based) over its HTTPS JSON API."""
 
     vendor: ClassVar[Vendor] = Vendor.SYNWAY
-    fields: ClassVar[tuple[ConnectionField, ...]] = (
-        ConnectionField(HOST, FieldKind.TEXT),
-        ConnectionField(PORT, FieldKind.PORT, 443),
-        ConnectionField(SSL, FieldKind.BOOL, True),
-        # Assumed: like its web interface, the PBX's API usually has a self-signed certificate.
-        ConnectionField(VERIFY_SSL, FieldKind.BOOL, False),
-        ConnectionField(USERNAME, FieldKind.TEXT, credential=True),
-        ConnectionField(PASSWORD, FieldKind.SECRET, credential=True),
-    )
-    secret_fields: ClassVar[frozenset[str]] = frozenset({PASSWORD})
     poll_interval: ClassVar[float] = 30.0
     push_preferred: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[Capability, str]] = {
         Capability.DND: "the Synway IPPBX API has no do-not-disturb setting"
     }
 
-    def __init__(self, session: Any, data: Mapping[str, Any]) -> None:
-        """Prepare the client; nothing is sent until `async_connect`."""
-        super().__init__(session, data)
-        self._password_md5 = md5_password(str(self._data.get(PASSWORD) or ""))
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        host: str,
+        port: int,
+        ssl: bool,
+        verify_ssl: bool,
+        username: str,
+        password: str,
+    ) -> None:
+        """Prepare the client; nothing is sent until `async_connect`.
+
+        `username` and `password` are an API account of the PBX (the password is sent only
+        as its MD5 digest).
+        """
+        super().__init__(
+            session, host=host, port=port, ssl=ssl, verify_ssl=verify_ssl, secrets=(password,)
+        )
+        self._username = username
+        self._password_md5 = md5_password(password)
         self.redact.add(self._password_md5)
         self._token_value: str | None = None
         self._renewed_at = 0.0
@@ -128,6 +135,7 @@ class SynwayClient(PbxClient):
                 Capability.PAGING,
                 Capability.WAKEUP_ALARMS,
                 Capability.QUEUE_AGENTS,
+                Capability.REGISTRATION,
                 Capability.INBOUND_CONTROL,
                 Capability.WEBHOOK_EVENTS,
                 Capability.EVENT_STREAM,
@@ -178,7 +186,7 @@ class SynwayClient(PbxClient):
         """Log in with the report URL and/or `type=synway` the client needs now."""
         url, pull = params = self._desired_params()
         body: dict[str, str] = {
-            "username": str(self._data.get(USERNAME) or ""),
+            "username": self._username,
             "password": self._password_md5,
         }
         if url is not None:
@@ -209,7 +217,7 @@ class SynwayClient(PbxClient):
         self._stale = False
         _LOGGER.debug(
             "Logged in to Synway %s (report url set: %s, pull: %s)",
-            self._data[HOST],
+            self._host,
             url is not None,
             pull,
         )
@@ -284,7 +292,7 @@ class SynwayClient(PbxClient):
     async def async_connect(self) -> PbxInfo:
         """Log in; the PBX has no identity request, so its host is its identity."""
         await self._token()
-        host = str(self._data[HOST]).strip()
+        host = self._host.strip()
         self.info = PbxInfo(
             vendor=self.vendor, unique_id=host, name=f"Synway IPPBX ({host})", model="IPPBX"
         )

@@ -26,9 +26,6 @@ from ..parse import as_bool, as_int, as_list, as_mapping, as_str
 
 _LOGGER = logging.getLogger(__name__)
 
-USERNAME = "username"
-PASSWORD = "password"
-
 API_PATH = "/API/"
 
 ERR_UNKNOWN = -1

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from .client import YeastarClient
 from .wire import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     MAX_EVENT_BYTES,
     parse_alarm,
     parse_call,
@@ -22,8 +20,6 @@ from .wire import (
 )
 
 __all__ = [
-    "CLIENT_ID",
-    "CLIENT_SECRET",
     "MAX_EVENT_BYTES",
     "YeastarClient",
     "parse_alarm",

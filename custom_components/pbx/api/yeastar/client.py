@@ -14,7 +14,7 @@ import aiohttp
 from yarl import URL
 
 from ..backoff import backoff_delay
-from ..client import HOST, PORT, SSL, VERIFY_SSL, ConnectionField, FieldKind, PbxClient
+from ..client import PbxClient
 from ..errors import (
     PbxApiDisabledError,
     PbxAuthError,
@@ -54,8 +54,6 @@ from .wire import (
     AGENT_STATUSES,
     API_PATH,
     CALL_TYPES,
-    CLIENT_ID,
-    CLIENT_SECRET,
     ERR_API_DISABLED,
     ERR_IP_BLOCKED,
     ERR_IP_FORBIDDEN,
@@ -96,15 +94,6 @@ class YeastarClient(PbxClient):
     """Talks to a Yeastar P550/P560/P570 (or Cloud Edition) over its OpenAPI."""
 
     vendor: ClassVar[Vendor] = Vendor.YEASTAR
-    fields: ClassVar[tuple[ConnectionField, ...]] = (
-        ConnectionField(HOST, FieldKind.TEXT),
-        ConnectionField(PORT, FieldKind.PORT, 8088),
-        ConnectionField(SSL, FieldKind.BOOL, True),
-        ConnectionField(VERIFY_SSL, FieldKind.BOOL, False),
-        ConnectionField(CLIENT_ID, FieldKind.TEXT, credential=True),
-        ConnectionField(CLIENT_SECRET, FieldKind.SECRET, credential=True),
-    )
-    secret_fields: ClassVar[frozenset[str]] = frozenset({CLIENT_SECRET})
     poll_interval: ClassVar[float] = 30.0
 
     heartbeat_interval: ClassVar[float] = 20.0
@@ -121,14 +110,38 @@ class YeastarClient(PbxClient):
     """After a snapshot re-read the calls, the stream turns what changed into call events
     once the socket has been quiet this long."""
 
-    def __init__(self, session: Any, data: Mapping[str, Any]) -> None:
-        """Prepare the client; nothing is sent until `async_connect`."""
-        super().__init__(session, data)
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        host: str,
+        port: int,
+        ssl: bool,
+        verify_ssl: bool,
+        client_id: str,
+        client_secret: str,
+    ) -> None:
+        """Prepare the client; nothing is sent until `async_connect`.
+
+        `client_id` and `client_secret` are the PBX's OpenAPI credentials (sent as the
+        `username` and `password` of `get_token`).
+        """
+        super().__init__(
+            session,
+            host=host,
+            port=port,
+            ssl=ssl,
+            verify_ssl=verify_ssl,
+            secrets=(client_secret,),
+        )
+        self._client_id = client_id
+        self._client_secret = client_secret
         self._access_token: str | None = None
         self._renew_at = 0.0
         self._refresh_token: str | None = None
         self._refresh_expires = 0.0
         self._token_lock = asyncio.Lock()
+        self._closed = False
         # What the last snapshot told, for events and actions.
         self._names: dict[str, str] = {}
         self._extension_ids: dict[str, str] = {}
@@ -154,6 +167,7 @@ class YeastarClient(PbxClient):
                 Capability.PAGING,
                 Capability.WAKEUP_ALARMS,
                 Capability.QUEUE_AGENTS,
+                Capability.REGISTRATION,
                 Capability.INBOUND_CONTROL,
                 Capability.EVENT_STREAM,
                 Capability.WEBHOOK_EVENTS,
@@ -204,7 +218,7 @@ class YeastarClient(PbxClient):
         reply = await self._send(
             "POST",
             "get_token",
-            json={"username": self._data[CLIENT_ID], "password": self._data[CLIENT_SECRET]},
+            json={"username": self._client_id, "password": self._client_secret},
         )
         try:
             self._raise_for("get_token", reply)
@@ -247,8 +261,14 @@ class YeastarClient(PbxClient):
         self.redact.add(self._refresh_token)
 
     async def _token(self, *, stale: str | None = None) -> str:
-        """A valid access token; `stale` is one the PBX just called expired."""
+        """A valid access token; `stale` is one the PBX just called expired.
+
+        A closed client logs in no more: a request still under way when it was closed would
+        otherwise leave a token behind on the PBX.
+        """
         async with self._token_lock:
+            if self._closed:
+                raise PbxConnectionError("the connection to the PBX was closed")
             token = self._access_token
             if token is not None and token != stale and time.monotonic() < self._renew_at:
                 return token
@@ -298,7 +318,8 @@ class YeastarClient(PbxClient):
         return self.info
 
     async def async_close(self) -> None:
-        """Revoke the access token."""
+        """Revoke the access token; the client logs in no more."""
+        self._closed = True
         token, self._access_token = self._access_token, None
         self._refresh_token = None
         if token is None:
@@ -557,11 +578,11 @@ class YeastarClient(PbxClient):
         return backoff_delay(failures, self.backoff_start, self.backoff_max, self.backoff_jitter)
 
     def _subscribe_url(self, token: str) -> URL:
-        scheme = "wss" if self._data.get(SSL) else "ws"
+        scheme = "wss" if self._ssl else "ws"
         url = URL.build(
             scheme=scheme,
-            host=str(self._data[HOST]),
-            port=int(self._data[PORT]),
+            host=self._host,
+            port=self._port,
             path=API_PATH + "subscribe",
         )
         return url.with_query(access_token=token)

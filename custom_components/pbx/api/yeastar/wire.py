@@ -21,9 +21,6 @@ from ..models import (
 )
 from ..parse import as_bool, as_int, as_list, as_mapping, as_str
 
-CLIENT_ID = "client_id"
-CLIENT_SECRET = "client_secret"
-
 API_PATH = "/openapi/v1.0/"
 HEADERS = {"User-Agent": "OpenAPI"}
 PAGE_SIZE = 100

@@ -1,53 +1,24 @@
-"""Telphin cloud PBX (Telphin.Office) REST API client.
-
-OAuth2 `client_credentials` tokens (no refresh token: a new token on expiry or on a 401), the
-`/api/ver1.0/` resources of the account (`@me`), HTTP 429 answers honoured through their
-`Retry-After` / `x-ratelimit-*` headers, and call events either pushed by Telphin to a URL the
-client registers on every extension (`/extension/{id}/event/`) or derived from polling the
-account's current calls.
-"""
+"""`TelphinClient`: tokens, rate limits, requests, snapshot, actions and push subscriptions."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 import datetime as dt
-from email.utils import parsedate_to_datetime
-import json
 import logging
-import math
 import random
-import re
 import time
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 import aiohttp
 
-from .client import (
-    DEFAULT_TIMEOUT,
-    HOST,
-    PORT,
-    SSL,
-    VERIFY_SSL,
-    ConnectionField,
-    FieldKind,
-)
-from .errors import (
-    PbxAuthError,
-    PbxCommandError,
-    PbxConnectionError,
-    PbxError,
-    PbxTlsError,
-)
-from .legs import call_states, legs_of
-from .models import (
+from ..client import DEFAULT_TIMEOUT
+from ..errors import PbxAuthError, PbxCommandError, PbxConnectionError, PbxError, PbxTlsError
+from ..legs import call_states, legs_of
+from ..models import (
     Call,
     CallDirection,
-    CallEvent,
-    CallEventType,
     CallLeg,
     Capability,
     Extension,
@@ -57,18 +28,23 @@ from .models import (
     Snapshot,
     Vendor,
 )
-from .parse import as_bool, as_int, as_list, as_mapping, as_str
-from .polling import PolledCallsClient
+from ..parse import as_int, as_list, as_mapping, as_str
+from ..polling import PolledCallsClient
+from .push import PUSH_EVENT_TYPES, PUSH_METHOD, PushReader
+from .wire import (
+    API_PATH,
+    HEADERS,
+    TOKEN_PATH,
+    PhoneExtension,
+    decode_json,
+    extension_number,
+    header_seconds,
+    parse_gmt,
+    reason_of,
+    short_number,
+)
 
 _LOGGER = logging.getLogger(__name__)
-
-CLIENT_ID = "client_id"
-CLIENT_SECRET = "client_secret"
-DEFAULT_HOST = "apiproxy.telphin.ru"
-
-API_PATH = "/api/ver1.0"
-TOKEN_PATH = "/oauth/token"
-HEADERS = {"Accept": "application/json"}
 
 PAGE_SIZE = 100  # Assumed: the largest page the API serves is not documented.
 MAX_PAGES = 500
@@ -81,142 +57,16 @@ MAX_RATE_RETRIES = 3
 """Send a request at most this many more times after HTTP 429."""
 MAX_RATE_WAIT = 30.0
 """Wait at most this long for a rate limit to pass; longer waits fail the request at once."""
-
-PUSH_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
-PUSH_METHOD = "POST"
-MAX_PUSH_BYTES = 65536
-MAX_PUSH_FIELDS = 100
-PUSH_LEG_MEMORY = 4096
-"""How many (call, extension) pairs `parse_push` remembers to drop repeated announcements."""
 SUBSCRIBE_CONCURRENCY = 4
 
 BACKOFF_MAX = 60.0
 """Longest pause between two failed polls of the current calls."""
 
 
-_EXT_NAME_RE = re.compile(r"^(?:[^*@\s]*\*)?([0-9A-Za-z_#+.-]{1,40})(?:@\S*)?$")
-"""`16780*102@sip.telphin.com` (or `16780*102`, or `102`): the extension number is `102`."""
-_ACCOUNT_NUMBER_RE = re.compile(r"^\d+\*([^@\s*]{1,40})(?:@\S*)?$")
-_MAX_TEXT = 256
-
-
-@dataclass(frozen=True, slots=True)
-class _Ext:
-    """What the client keeps of one phone extension of the account."""
-
-    number: str
-    vendor_id: str
-    name: str | None
-    blocked: bool
-
-
-@dataclass(slots=True)
-class _PushLeg:
-    """What `parse_push` remembers of one extension's part in a call."""
-
-    outgoing: bool
-    answered_at: float | None = None
-    ended: bool = False
-
-
-def extension_number(name: Any) -> str | None:
-    """The number people dial, from a Telphin extension name such as `16780*102@domain`."""
-    text = as_str(name)
-    if text is None:
-        return None
-    match = _EXT_NAME_RE.match(text)
-    return match.group(1) if match else None
-
-
-def short_number(value: Any) -> str | None:
-    """A phone number as people know it: `16780*102` becomes `102`, others stay as they are."""
-    text = as_str(value)
-    if text is None or len(text) > _MAX_TEXT:
-        return None
-    match = _ACCOUNT_NUMBER_RE.match(text)
-    return match.group(1) if match else text
-
-
-def parse_gmt(value: Any) -> dt.datetime | None:
-    """A UTC time from `YYYY-MM-DD HH:MM:SS` (GMT), ISO 8601 or seconds since the epoch."""
-    if (seconds := as_int(value)) is not None:
-        try:
-            return dt.datetime.fromtimestamp(seconds, dt.UTC)
-        except OverflowError, OSError, ValueError:
-            return None
-    text = as_str(value)
-    if text is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
-
-
-def _header_seconds(value: str | None, now: float) -> float | None:
-    """Seconds to wait from `Retry-After` or `x-ratelimit-reset` (delta, epoch or HTTP date)."""
-    if value is None:
-        return None
-    number: float | None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        number = None
-    if number is not None:
-        if not math.isfinite(number) or number < 0:
-            return None
-        # Assumed: a value that looks like a Unix time is the moment the limit resets.
-        return max(0.0, number - now) if number > 1e9 else number
-    try:
-        moment = parsedate_to_datetime(value)
-    except TypeError, ValueError, IndexError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return max(0.0, moment.timestamp() - now)
-
-
-def _reason(status: int, body: bytes) -> str:
-    """The API's explanation of an error answer."""
-    try:
-        decoded = json.loads(body)
-    except ValueError, UnicodeDecodeError:
-        text = body.decode("utf-8", "replace").strip()
-        return text[:200] if text else f"HTTP {status}"
-    if isinstance(decoded, Mapping):
-        for key in ("message", "error_description", "detail", "description", "error"):
-            value = as_str(decoded.get(key))
-            if value is not None:
-                return value[:200]
-    return f"HTTP {status}"
-
-
-def _decode(body: bytes, what: str) -> Any:
-    """Decode a JSON answer; an empty body is `None`."""
-    if not body.strip():
-        return None
-    try:
-        return json.loads(body)
-    except ValueError, UnicodeDecodeError:
-        raise PbxConnectionError(
-            f"Telphin {what} answered with something that is not JSON"
-        ) from None
-
-
 class TelphinClient(PolledCallsClient):
     """Talks to a Telphin.Office account through the Telphin REST API (apiproxy)."""
 
     vendor: ClassVar[Vendor] = Vendor.TELPHIN
-    fields: ClassVar[tuple[ConnectionField, ...]] = (
-        ConnectionField(HOST, FieldKind.TEXT, DEFAULT_HOST),
-        ConnectionField(PORT, FieldKind.PORT, 443),
-        ConnectionField(SSL, FieldKind.BOOL, True),
-        ConnectionField(VERIFY_SSL, FieldKind.BOOL, True),
-        ConnectionField(CLIENT_ID, FieldKind.TEXT, credential=True),
-        ConnectionField(CLIENT_SECRET, FieldKind.SECRET, credential=True),
-    )
-    secret_fields: ClassVar[frozenset[str]] = frozenset({CLIENT_SECRET})
     poll_interval: ClassVar[float] = 30.0
     calls_poll_interval: ClassVar[float | None] = 5.0
     backoff_max: ClassVar[float] = BACKOFF_MAX
@@ -229,21 +79,44 @@ class TelphinClient(PolledCallsClient):
         Capability.QUEUE_AGENTS: "queue agents are not supported for Telphin",
     }
 
-    def __init__(self, session: aiohttp.ClientSession, data: Mapping[str, Any]) -> None:
-        """Prepare the client; nothing is sent until `async_connect`."""
-        super().__init__(session, data)
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        host: str,
+        port: int,
+        ssl: bool,
+        verify_ssl: bool,
+        client_id: str,
+        client_secret: str,
+    ) -> None:
+        """Prepare the client; nothing is sent until `async_connect`.
+
+        `client_id` and `client_secret` are those of an OAuth application of the account
+        (`client_credentials` grant); `host` is Telphin's API proxy (`DEFAULT_HOST`).
+        """
+        super().__init__(
+            session,
+            host=host,
+            port=port,
+            ssl=ssl,
+            verify_ssl=verify_ssl,
+            secrets=(client_secret,),
+        )
+        self._client_id = client_id
+        self._client_secret = client_secret
         self._token_value: str | None = None
         self._token_expires = 0.0
         self._token_margin = 0.0
         self._token_lock = asyncio.Lock()
         self._not_before = 0.0
-        self._extensions: dict[str, _Ext] = {}
+        self._extensions: dict[str, PhoneExtension] = {}
         self._numbers_by_id: dict[str, str] = {}
         self._extensions_loaded = False
         self._push_url: str | None = None
         self._subscriptions: dict[str, dict[str, str]] = {}
         """Subscription ids per extension id and event type, for `_push_url`."""
-        self._push_legs: OrderedDict[tuple[str, str], _PushLeg] = OrderedDict()
+        self._push = PushReader()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -289,14 +162,12 @@ class TelphinClient(PolledCallsClient):
                 headers = {key.lower(): value for key, value in response.headers.items()}
                 return response.status, body, headers
         except aiohttp.ClientConnectorCertificateError:
-            raise PbxTlsError(f"TLS certificate of {self._data[HOST]} is not trusted") from None
+            raise PbxTlsError(f"TLS certificate of {self._host} is not trusted") from None
         except aiohttp.ClientSSLError as err:
-            raise PbxTlsError(
-                f"TLS error talking to {self._data[HOST]}: {self.redact(err)}"
-            ) from None
+            raise PbxTlsError(f"TLS error talking to {self._host}: {self.redact(err)}") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise PbxConnectionError(
-                f"cannot reach {self._data[HOST]}: {self.redact(err) or type(err).__name__}"
+                f"cannot reach {self._host}: {self.redact(err) or type(err).__name__}"
             ) from None
 
     async def _wait_for_rate_limit(self) -> None:
@@ -325,9 +196,9 @@ class TelphinClient(PolledCallsClient):
             await self._wait_for_rate_limit()
             status, body, headers = await self._http(method, url, **kwargs)
             now = time.time()
-            delay = _header_seconds(headers.get("retry-after"), now)
+            delay = header_seconds(headers.get("retry-after"), now)
             if delay is None:
-                delay = _header_seconds(headers.get("x-ratelimit-reset"), now)
+                delay = header_seconds(headers.get("x-ratelimit-reset"), now)
             if status != 429:
                 if as_int(headers.get("x-ratelimit-remaining")) == 0 and delay is not None:
                     self._note_rate_limit(headers, delay)
@@ -352,18 +223,18 @@ class TelphinClient(PolledCallsClient):
             "token",
             data={
                 "grant_type": "client_credentials",
-                "client_id": str(self._data[CLIENT_ID]),
-                "client_secret": str(self._data[CLIENT_SECRET]),
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
             },
             headers=HEADERS,
         )
         if status in (400, 401, 403):
             raise PbxAuthError(
-                f"Telphin refused the client id or secret ({self.redact(_reason(status, body))})"
+                f"Telphin refused the client id or secret ({self.redact(reason_of(status, body))})"
             )
         if status != 200:
             raise PbxConnectionError(f"Telphin token answered HTTP {status}")
-        reply = as_mapping(_decode(body, "token"))
+        reply = as_mapping(decode_json(body, "token"))
         token = as_str(reply.get("access_token"))
         if token is None:
             raise PbxConnectionError("Telphin token answered without an access token")
@@ -422,13 +293,13 @@ class TelphinClient(PolledCallsClient):
             )
             if status == 401:
                 raise PbxAuthError(
-                    f"Telphin refuses new access tokens ({self.redact(_reason(status, body))})"
+                    f"Telphin refuses new access tokens ({self.redact(reason_of(status, body))})"
                 )
         if status in (200, 201, 202, 204):
-            return None if status == 204 else _decode(body, path)
+            return None if status == 204 else decode_json(body, path)
         if status >= 500:
             raise PbxConnectionError(f"Telphin {path} answered HTTP {status}")
-        reason = self.redact(_reason(status, body))
+        reason = self.redact(reason_of(status, body))
         if status == 403 and method == "GET":
             raise PbxAuthError(f"this Telphin application may not read {path} ({reason})")
         if 400 <= status < 500:
@@ -522,7 +393,7 @@ class TelphinClient(PolledCallsClient):
             items.extend(fresh)
             if len(batch) < PAGE_SIZE or not fresh:
                 break
-        extensions: dict[str, _Ext] = {}
+        extensions: dict[str, PhoneExtension] = {}
         for item in items:
             ext = self._parse_extension(item)
             if ext is not None:
@@ -532,7 +403,7 @@ class TelphinClient(PolledCallsClient):
         self._extensions_loaded = True
 
     @staticmethod
-    def _parse_extension(item: Mapping[str, Any]) -> _Ext | None:
+    def _parse_extension(item: Mapping[str, Any]) -> PhoneExtension | None:
         kind = as_str(item.get("type"))
         if kind is not None and kind.lower() != "phone":
             return None
@@ -544,7 +415,7 @@ class TelphinClient(PolledCallsClient):
         status = (as_str(item.get("status")) or "active").lower()
         # Assumed: `caller_id_name` is what people call the extension; `label` is a comment.
         name = as_str(item.get("caller_id_name")) or as_str(item.get("label"))
-        return _Ext(number, vendor_id, name, status == "blocked")
+        return PhoneExtension(number, vendor_id, name, status == "blocked")
 
     async def _fetch_call_items(self) -> list[Mapping[str, Any]]:
         reply = await self._api("GET", "/client/@me/current_calls/")
@@ -641,7 +512,7 @@ class TelphinClient(PolledCallsClient):
 
     # Actions -------------------------------------------------------------------------
 
-    async def _extension(self, number: str) -> _Ext:
+    async def _extension(self, number: str) -> PhoneExtension:
         if number not in self._extensions:
             await self._fetch_extensions()
         try:
@@ -852,139 +723,5 @@ class TelphinClient(PolledCallsClient):
     # Pushed events -------------------------------------------------------------------
 
     def parse_push(self, method: str, headers: Mapping[str, str], body: bytes) -> list[PbxEvent]:
-        """Turn one event Telphin pushed (form-encoded) into call events."""
-        fields = self._push_fields(method, headers, body)
-        if fields is None:
-            return []
-        kind = (fields.get("eventtype") or "").strip().lower()
-        if kind not in PUSH_EVENT_TYPES:
-            _LOGGER.debug("Telphin push of type %r ignored", kind[:40])
-            return []
-        call_id = as_str(fields.get("callid")) or as_str(fields.get("callapiid"))
-        if call_id is None or len(call_id) > _MAX_TEXT:
-            _LOGGER.debug("Telphin push without a usable CallID dropped")
-            return []
-        flow = (fields.get("callflow") or "").strip().lower()
-        if flow not in ("in", "out"):
-            flow = {"dial-in": "in", "dial-out": "out"}.get(kind, "")
-        extension = self._push_extension(fields, flow)
-        if extension is None:
-            _LOGGER.debug("Telphin push without a usable extension dropped")
-            return []
-        return self._push_event(kind, call_id, extension, flow, fields)
-
-    @staticmethod
-    def _push_fields(method: str, headers: Mapping[str, str], body: bytes) -> dict[str, str] | None:
-        """The event's fields by lower-case name, from the body or (GET) the headers."""
-        if len(body) > MAX_PUSH_BYTES:
-            _LOGGER.debug("Telphin push of %d bytes dropped", len(body))
-            return None
-        try:
-            text = body.decode("utf-8").strip()
-            pairs: list[tuple[str, Any]]
-            if text.startswith("{"):
-                # Assumed: tolerate a JSON object although the document says form-encoded.
-                pairs = list(as_mapping(json.loads(text)).items())
-            else:
-                pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PUSH_FIELDS)
-        except UnicodeDecodeError, ValueError:
-            _LOGGER.debug("Telphin push that is not form-encoded dropped")
-            return None
-        fields = {str(key).lower(): value for key, value in pairs if isinstance(value, str)}
-        fields.update(
-            {str(key).lower(): str(value) for key, value in pairs if isinstance(value, int | float)}
-        )
-        if method.upper() == "GET" and "eventtype" not in fields:
-            # "If the request method is GET, the data will be in the request header".
-            fields = {str(key).lower(): str(value) for key, value in headers.items()}
-        return fields
-
-    def _push_extension(self, fields: Mapping[str, str], flow: str) -> str | None:
-        """The extension an event is about: the called one on `in`, the caller on `out`."""
-        sides = {"in": ("called",), "out": ("caller",)}.get(flow, ("called", "caller"))
-        for side in sides:
-            ext_id = as_str(fields.get(f"{side}extensionid"))
-            if ext_id is not None and ext_id in self._numbers_by_id:
-                return self._numbers_by_id[ext_id]
-            number = extension_number(fields.get(f"{side}extension"))
-            if number is not None:
-                return number
-        return None
-
-    def _push_event(
-        self, kind: str, call_id: str, extension: str, flow: str, fields: Mapping[str, str]
-    ) -> list[PbxEvent]:
-        has_caller = bool(
-            as_str(fields.get("callerextension")) or as_str(fields.get("callerextensionid"))
-        )
-        has_called = bool(
-            as_str(fields.get("calledextension")) or as_str(fields.get("calledextensionid"))
-        )
-        direction: CallDirection | None = None
-        if has_caller and has_called:
-            direction = CallDirection.INTERNAL
-        elif has_caller or (not has_called and flow == "out"):
-            direction = CallDirection.OUTBOUND
-        else:
-            direction = CallDirection.INBOUND
-        caller_name = as_str(fields.get("calleridname"))
-        base = CallEvent(
-            event_type=CallEventType.INCOMING,
-            extension=extension,
-            call_id=call_id,
-            caller_number=short_number(fields.get("calleridnum")),
-            caller_name=caller_name[:_MAX_TEXT] if caller_name else None,
-            callee_number=short_number(fields.get("callednumber"))
-            or extension_number(fields.get("calledextension"))
-            or short_number(fields.get("calleddid")),
-            direction=direction,
-            trunk=short_number(fields.get("calleddid")),
-        )
-        micros = as_int(fields.get("eventtime"))
-        at = micros / 1_000_000 if micros is not None and micros > 0 else time.time()
-        key = (call_id, extension)
-        leg = self._push_legs.get(key)
-        if kind in ("dial-in", "dial-out"):
-            if leg is not None and not leg.ended:
-                return []
-            outgoing = kind == "dial-out"
-            self._remember(key, _PushLeg(outgoing=outgoing))
-            event_type = CallEventType.OUTGOING if outgoing else CallEventType.INCOMING
-            return [replace(base, event_type=event_type)]
-        if kind == "answer":
-            if leg is None or leg.ended:
-                leg = self._remember(key, _PushLeg(outgoing=flow == "out"))
-            if leg.answered_at is not None:
-                return []
-            leg.answered_at = at
-            return [replace(base, event_type=CallEventType.ANSWERED)]
-        if leg is not None and leg.ended:
-            return []
-        known = leg is not None
-        if leg is None:
-            leg = self._remember(key, _PushLeg(outgoing=flow == "out"))
-        leg.ended = True
-        talk = as_int(fields.get("bridgedduration"))
-        if talk is None:
-            talk = as_int(fields.get("duration"))
-        status = (as_str(fields.get("callstatus")) or "").upper()
-        answered = (
-            leg.answered_at is not None
-            or as_bool(fields.get("bridged")) is True
-            or (status == "ANSWER" and (not known or (talk or 0) > 0))
-        )
-        if not answered and not leg.outgoing:
-            return [replace(base, event_type=CallEventType.MISSED)]
-        duration = 0
-        if answered and talk is not None:
-            duration = max(0, round(talk / 1_000_000))
-        elif answered and leg.answered_at is not None:
-            duration = max(0, round(at - leg.answered_at))
-        return [replace(base, event_type=CallEventType.ENDED, duration=duration)]
-
-    def _remember(self, key: tuple[str, str], leg: _PushLeg) -> _PushLeg:
-        self._push_legs[key] = leg
-        self._push_legs.move_to_end(key)
-        while len(self._push_legs) > PUSH_LEG_MEMORY:
-            self._push_legs.popitem(last=False)
-        return leg
+        """Turn one event Telphin pushed (form-encoded) into call events (`PushReader`)."""
+        return self._push.parse(method, headers, body, self._numbers_by_id)

@@ -1,0 +1,60 @@
+"""VoIPSUN PBX client: the HTTP API `api/api.php?action=...` (Asterisk based).
+
+Every request is a GET with the API user's name and password in the query string, so no URL of
+this API may reach a log line or an exception unredacted (see `VoipsunClient._scrub`).
+Answers are JSON: `{"success":"true"}` or `{"success":"false","errno":"100","reason":"..."}`;
+lists (`listcalls`, `sipstatus`, `queuestatus`, `agentstatus`) are read tolerantly: a bare list,
+an object keyed by id, or either of them wrapped in an object with `success`.
+
+The PBX cannot push: call events come from polling `listcalls` every `calls_poll_interval`
+seconds (`PolledCallsClient.async_events`), the inventory is read every `poll_interval`.
+
+Where the document is silent, the readings below are marked `Assumed:` in the code:
+- `sipstatus` lists every SIP peer, trunks included: a peer whose user name is all digits is an
+  extension (its number is the SIP user name), any other peer is a trunk.
+- `listcalls` lists channels, not calls: the channels of one call are those sharing a
+  `linkedid` when the PBX gives one, else the same pair of `src`/`dst` numbers; the call id is the
+  `linkedid`, else the name of the call's oldest channel (which lives as long as the call).
+- Channel states are Asterisk's (`Up`, `Ring`, `Ringing`, ...); hold is not visible.
+- `queuestatus` without `queueName` answers every queue; agents are listed in each queue entry.
+- Queue agents: the agent number is the extension number; the PIN is the client's optional
+  `agent_pin`; login/logout/pause act on every queue of the agent (no queue parameter).
+
+Modules: `wire` (what the API answers and how it is read), `client` (`VoipsunClient`).
+"""
+
+from __future__ import annotations
+
+from ..changes import calls_changes as calls_changes  # re-exported: the calls' diff
+from .client import VoipsunClient
+from .wire import (
+    Channel,
+    build_call,
+    build_calls,
+    decode_reply,
+    describe_error,
+    entries,
+    error_meaning,
+    parse_agent,
+    parse_channel,
+    parse_peers,
+    parse_queue,
+    peer_registered,
+)
+
+__all__ = [
+    "Channel",
+    "VoipsunClient",
+    "build_call",
+    "build_calls",
+    "calls_changes",
+    "decode_reply",
+    "describe_error",
+    "entries",
+    "error_meaning",
+    "parse_agent",
+    "parse_channel",
+    "parse_peers",
+    "parse_queue",
+    "peer_registered",
+]

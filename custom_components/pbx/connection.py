@@ -1,0 +1,214 @@
+"""How a PBX is reached: each vendor's connection form, and its client from entry data.
+
+The one place where config entry data meets the client library: the form fields of each
+vendor (in form order, with their defaults, which are credentials asked again on
+reauthentication, which may stay empty) and how entry data becomes the vendor's typed
+client constructor. The keys are the config entry's data keys and the form's translation
+keys; existing entries depend on them, so they never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+import aiohttp
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PATH,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+
+from .api import (
+    MirtaClient,
+    PbxClient,
+    SynwayClient,
+    TelphinClient,
+    Vendor,
+    VoipsunClient,
+    YeastarClient,
+)
+from .api.mirta import DEFAULT_PATH as MIRTA_DEFAULT_PATH
+from .api.telphin import DEFAULT_HOST as TELPHIN_DEFAULT_HOST
+from .const import CONF_VENDOR
+
+CONF_TENANT: Final = "tenant"
+"""Entry data (MiRTA): the tenant code the API key acts for."""
+CONF_AGENT_PIN: Final = "agent_pin"
+"""Entry data (VoIPSUN, optional): the PIN sent with call-center agent actions."""
+
+
+class FieldKind(StrEnum):
+    """How a connection field is entered."""
+
+    TEXT = "text"
+    SECRET = "secret"
+    PORT = "port"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionField:
+    """One field of a vendor's connection form, stored under `key` in the entry data."""
+
+    key: str
+    kind: FieldKind
+    default: str | int | bool | None = None
+    credential: bool = False
+    """Asked again when the PBX refuses the credentials (reauthentication)."""
+    optional: bool = False
+    """May be left empty."""
+
+
+type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], PbxClient]
+
+
+@dataclass(frozen=True, slots=True)
+class VendorConnection:
+    """A vendor's connection form and how its entry data becomes a client."""
+
+    fields: tuple[ConnectionField, ...]
+    build: ClientFactory
+    """Builds the client from entry data that has every field (`create_client` fills them)."""
+
+
+def _where(
+    port: int, ssl: bool, verify_ssl: bool, *, host: str | None = None
+) -> tuple[ConnectionField, ...]:
+    """The host, port and TLS fields every vendor starts with."""
+    return (
+        ConnectionField(CONF_HOST, FieldKind.TEXT, host),
+        ConnectionField(CONF_PORT, FieldKind.PORT, port),
+        ConnectionField(CONF_SSL, FieldKind.BOOL, ssl),
+        ConnectionField(CONF_VERIFY_SSL, FieldKind.BOOL, verify_ssl),
+    )
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    return str(data.get(key) or "")
+
+
+def _reach(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructor arguments every client shares."""
+    return {
+        "host": _text(data, CONF_HOST),
+        "port": int(data[CONF_PORT]),
+        "ssl": bool(data.get(CONF_SSL)),
+        "verify_ssl": bool(data.get(CONF_VERIFY_SSL, True)),
+    }
+
+
+def _yeastar(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    return YeastarClient(
+        session,
+        **_reach(data),
+        client_id=_text(data, CONF_CLIENT_ID),
+        client_secret=_text(data, CONF_CLIENT_SECRET),
+    )
+
+
+def _synway(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    return SynwayClient(
+        session,
+        **_reach(data),
+        username=_text(data, CONF_USERNAME),
+        password=_text(data, CONF_PASSWORD),
+    )
+
+
+def _mirta(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    return MirtaClient(
+        session,
+        **_reach(data),
+        path=_text(data, CONF_PATH) or MIRTA_DEFAULT_PATH,
+        api_key=_text(data, CONF_API_KEY),
+        tenant=_text(data, CONF_TENANT),
+    )
+
+
+def _voipsun(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    return VoipsunClient(
+        session,
+        **_reach(data),
+        username=_text(data, CONF_USERNAME),
+        password=_text(data, CONF_PASSWORD),
+        agent_pin=_text(data, CONF_AGENT_PIN) or None,
+    )
+
+
+def _telphin(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    return TelphinClient(
+        session,
+        **_reach(data),
+        client_id=_text(data, CONF_CLIENT_ID),
+        client_secret=_text(data, CONF_CLIENT_SECRET),
+    )
+
+
+CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
+    Vendor.YEASTAR: VendorConnection(
+        fields=(
+            *_where(8088, True, False),
+            ConnectionField(CONF_CLIENT_ID, FieldKind.TEXT, credential=True),
+            ConnectionField(CONF_CLIENT_SECRET, FieldKind.SECRET, credential=True),
+        ),
+        build=_yeastar,
+    ),
+    Vendor.SYNWAY: VendorConnection(
+        # Assumed: like its web interface, the PBX's API usually has a self-signed certificate.
+        fields=(
+            *_where(443, True, False),
+            ConnectionField(CONF_USERNAME, FieldKind.TEXT, credential=True),
+            ConnectionField(CONF_PASSWORD, FieldKind.SECRET, credential=True),
+        ),
+        build=_synway,
+    ),
+    Vendor.MIRTA: VendorConnection(
+        fields=(
+            *_where(443, True, True),
+            ConnectionField(CONF_PATH, FieldKind.TEXT, MIRTA_DEFAULT_PATH),
+            ConnectionField(CONF_API_KEY, FieldKind.SECRET, credential=True),
+            ConnectionField(CONF_TENANT, FieldKind.TEXT),
+        ),
+        build=_mirta,
+    ),
+    Vendor.VOIPSUN: VendorConnection(
+        fields=(
+            *_where(80, False, True),
+            ConnectionField(CONF_USERNAME, FieldKind.TEXT, credential=True),
+            ConnectionField(CONF_PASSWORD, FieldKind.SECRET, credential=True),
+            ConnectionField(CONF_AGENT_PIN, FieldKind.SECRET, optional=True),
+        ),
+        build=_voipsun,
+    ),
+    Vendor.TELPHIN: VendorConnection(
+        fields=(
+            *_where(443, True, True, host=TELPHIN_DEFAULT_HOST),
+            ConnectionField(CONF_CLIENT_ID, FieldKind.TEXT, credential=True),
+            ConnectionField(CONF_CLIENT_SECRET, FieldKind.SECRET, credential=True),
+        ),
+        build=_telphin,
+    ),
+}
+"""Every vendor, in the order the config flow offers them."""
+
+
+def create_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
+    """Build the client for config entry data (its `vendor` picks the class).
+
+    A field missing from `data` (or `None`) takes the form's default, so entries made before
+    a field existed keep working.
+    """
+    connection = CONNECTIONS[Vendor(data[CONF_VENDOR])]
+    full: dict[str, Any] = {field.key: field.default for field in connection.fields}
+    full.update({key: value for key, value in data.items() if value is not None})
+    return connection.build(session, full)
