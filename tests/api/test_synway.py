@@ -52,6 +52,7 @@ from custom_components.pbx.api.synway import (
     extension_status,
     md5_password,
     parse_alarms,
+    session as session_module,
     trunk_status,
     wire_url,
 )
@@ -522,7 +523,7 @@ async def test_token_expires_after_thirty_minutes() -> None:
 async def test_heartbeat_prolongs_the_token(client: SynwayClient, synway: SynwayServer) -> None:
     """After 10 minutes the next request is preceded by a heartbeat."""
     await client.async_connect()
-    client._renewed_at = time.monotonic() - synway_module.HEARTBEAT_AFTER - 1
+    client._renewed_at = time.monotonic() - session_module.HEARTBEAT_AFTER - 1
     await client.async_list_wakeup_alarms()
     assert synway.heartbeats == 1
     assert synway.logins == 1
@@ -535,7 +536,7 @@ async def test_heartbeat_after_restart_logs_in(client: SynwayClient, synway: Syn
     """A heartbeat answered errno 3 (the PBX forgot the token) leads to a new login."""
     await client.async_connect()
     synway.restart()
-    client._renewed_at = time.monotonic() - synway_module.HEARTBEAT_AFTER - 1
+    client._renewed_at = time.monotonic() - session_module.HEARTBEAT_AFTER - 1
     await client.async_list_wakeup_alarms()
     assert synway.logins == 2
     assert synway.heartbeats == 0
@@ -548,7 +549,7 @@ async def test_heartbeat_refused(session: aiohttp.ClientSession) -> None:
         {"heartbeat": {"status": "failed", "errno": "30"}, "alarm_query": {"status": "success"}},
     ) as (pbx, server):
         await pbx.async_connect()
-        pbx._renewed_at = time.monotonic() - synway_module.HEARTBEAT_AFTER - 1
+        pbx._renewed_at = time.monotonic() - session_module.HEARTBEAT_AFTER - 1
         assert await pbx.async_list_wakeup_alarms() == []
         assert server.names() == ["login", "heartbeat", "logout", "login", "alarm_query"]
 

@@ -11,19 +11,15 @@ given at login (`parse_push`) or pulled with `getevent` after a login with `type
 reports it sees, and uses that to find the call leg (`uuid`) to hang up or transfer.
 
 Modules: `wire` (what travels over the API), `callbook` (calls followed from the reports),
-`client` (`SynwayClient`).
+`session` (`SynwaySession`: login, token renewal, the authenticated request), `client`
+(`SynwayClient`, built on `SynwaySession`: snapshot, reports, actions).
 """
 
 from __future__ import annotations
 
 from .callbook import ENDED_MEMORY, STALE_CALL_AGE, CallBook
-from .client import (
-    BACKOFF_MAX,
-    BACKOFF_START,
-    EVENT_POLL_INTERVAL,
-    HEARTBEAT_AFTER,
-    SynwayClient,
-)
+from .client import BACKOFF_MAX, BACKOFF_START, EVENT_POLL_INTERVAL, SynwayClient
+from .session import HEARTBEAT_AFTER, SynwaySession
 from .wire import (
     alarm_fields,
     decode_lenient,
@@ -44,6 +40,7 @@ __all__ = [
     "STALE_CALL_AGE",
     "CallBook",
     "SynwayClient",
+    "SynwaySession",
     "alarm_fields",
     "decode_lenient",
     "extension_status",

@@ -5,7 +5,8 @@ carrying the envelope `{"type": N, "sn": serial, "msg": JSON string or object}`.
 from the call states (30011) through `CallTracker`, so one ring gives one `incoming` however many
 messages announce it; the CDR (30012) arrives after the call already ended and is not used.
 
-Modules: `wire` (what travels over the API and its decoding), `client` (`YeastarClient`).
+Modules: `wire` (what travels over the API and its decoding), `session` (requests and tokens),
+`stream` (the event socket and webhook, the call state), `client` (`YeastarClient`).
 """
 
 from __future__ import annotations
