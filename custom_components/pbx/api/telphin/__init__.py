@@ -7,7 +7,8 @@ client registers on every extension (`/extension/{id}/event/`) or derived from p
 account's current calls.
 
 Modules: `wire` (paths, names and numbers, dates, error texts), `push` (pushed events into
-call events, `PushReader`), `client` (`TelphinClient`).
+call events, `PushReader`), `session` (requests, the token, the rate limit), `client`
+(`TelphinClient`).
 """
 
 from __future__ import annotations
