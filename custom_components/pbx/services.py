@@ -24,7 +24,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr, service
 
 from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN
@@ -205,10 +205,8 @@ def resolve_entry(hass: HomeAssistant, config_entry_id: str | None = None) -> Pb
         if len(loaded) > 1:
             raise _several(loaded)
         return loaded[0]
-    entry = hass.config_entries.async_get_entry(config_entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise _invalid("entry_not_found", entry_id=config_entry_id)
-    return _loaded(entry)
+    # Home Assistant's own checks and errors: no such entry, another integration's, not loaded.
+    return cast(PbxConfigEntry, service.async_get_config_entry(hass, DOMAIN, config_entry_id))
 
 
 def resolve_device(hass: HomeAssistant, device_id: str) -> tuple[PbxConfigEntry, str]:

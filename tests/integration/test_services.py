@@ -243,11 +243,15 @@ async def test_device_and_extension_exclude_each_other(
 
 
 async def test_unknown_entry(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    """A `config_entry_id` is checked by Home Assistant's own helper, with its errors."""
     with pytest.raises(ServiceValidationError) as err:
         await call(
             hass, "dial", {"config_entry_id": "no-such-entry", "extension": "101", "number": "1"}
         )
-    assert_error(err.value, "entry_not_found")
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_found",
+    )
 
     other = MockConfigEntry(domain="other_integration")
     other.add_to_hass(hass)
@@ -255,7 +259,10 @@ async def test_unknown_entry(hass: HomeAssistant, loaded_entry: MockConfigEntry)
         await call(
             hass, "dial", {"config_entry_id": other.entry_id, "extension": "101", "number": "1"}
         )
-    assert_error(err.value, "entry_not_found")
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_wrong_domain",
+    )
 
 
 async def test_no_entry_loaded(hass: HomeAssistant) -> None:
@@ -276,7 +283,10 @@ async def test_entry_not_loaded(
             "dial",
             {"config_entry_id": loaded_entry.entry_id, "extension": "101", "number": "102"},
         )
-    assert_error(err.value, "entry_not_loaded")
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_loaded",
+    )
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "dial", {"device_id": device_id, "number": "102"})
     assert_error(err.value, "entry_not_loaded")
