@@ -31,6 +31,8 @@ Where the document is silent, the choices are marked ``ASSUMED`` in comments; th
   model has no dialplan contexts); ``moverecord`` numbers the model's CDRs from 1.
 """
 
+# Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/
+
 from __future__ import annotations
 
 import argparse

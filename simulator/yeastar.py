@@ -25,6 +25,9 @@ Where the documents are silent, the assumptions are marked ``ASSUMED`` in commen
   ``broadcast`` list.
 """
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
+
 from __future__ import annotations
 
 import argparse

@@ -15,6 +15,8 @@ Modules: `wire` (answer texts, state tables, `Channel` and `build_calls`), `clie
 (`MirtaClient`).
 """
 
+# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+
 from __future__ import annotations
 
 from ..changes import diff as diff  # re-exported: the diff of two polls

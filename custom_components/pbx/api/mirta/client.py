@@ -1,5 +1,7 @@
 """`MirtaClient`: requests to ``proxyapi.php``, snapshot, actions and the polled event stream."""
 
+# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,8 @@
 Everything here reads what ``proxyapi.php`` answers; nothing here sends a request.
 """
 
+# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples (channel fields: Asterisk's names; the reference does not document them)
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -4,6 +4,8 @@ The API has no request for active calls: calls, their legs and the extensions' c
 built from the reports (pushed or pulled) alone.
 """
 
+# Vendor reference: none public (synway-ippbx-api.txt, the manual); for shapes it leaves out, Yeastar's S-Series API it derives from: https://help.yeastar.com/en/s-series-developer/api/
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -3,6 +3,8 @@
 The token and the authenticated request are in `session` (`SynwaySession`, its base).
 """
 
+# Vendor reference: none public (synway-ippbx-api.txt, the manual); for shapes it leaves out, Yeastar's S-Series API it derives from: https://help.yeastar.com/en/s-series-developer/api/
+
 from __future__ import annotations
 
 import asyncio

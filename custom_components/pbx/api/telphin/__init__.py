@@ -11,6 +11,8 @@ call events, `PushReader`), `session` (requests, the token, the rate limit), `cl
 (`TelphinClient`).
 """
 
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules", "Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)")
+
 from __future__ import annotations
 
 from .client import TelphinClient

@@ -1,6 +1,8 @@
 """`TelphinClient`: the account's identity, its snapshot, the actions and push subscriptions
 (on the session of `session.py`)."""
 
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)")
+
 from __future__ import annotations
 
 import asyncio

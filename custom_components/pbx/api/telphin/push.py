@@ -5,6 +5,8 @@ subscribed (`/extension/{id}/event/`); `PushReader` remembers each extension's p
 so that repeated announcements give one event.
 """
 
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Internal Number (extension)": its event subscriptions; "Status properties (call_property)")
+
 from __future__ import annotations
 
 from collections import OrderedDict

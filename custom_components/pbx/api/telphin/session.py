@@ -1,5 +1,7 @@
 """The Telphin API session: requests, the OAuth access token, and the account's rate limit."""
 
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules": tokens and the hourly request limits)
+
 from __future__ import annotations
 
 import asyncio

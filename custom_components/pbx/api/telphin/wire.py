@@ -3,6 +3,8 @@
 Everything here reads or names what travels over the API; nothing here sends a request.
 """
 
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules", "Current Calls (current_calls)")
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -23,6 +23,9 @@ Where the document is silent, the readings below are marked `Assumed:` in the co
 Modules: `wire` (what the API answers and how it is read), `client` (`VoipsunClient`).
 """
 
+# Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/
+#   also: https://www.voipsun.cz/doc/API_rozhran%C3%AD
+
 from __future__ import annotations
 
 from ..changes import calls_changes as calls_changes  # re-exported: the calls' diff

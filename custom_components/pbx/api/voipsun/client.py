@@ -1,5 +1,7 @@
 """`VoipsunClient`: requests (with the credentials redacted), inventory, calls and actions."""
 
+# Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,9 @@
 Everything here reads what `api/api.php` answers; nothing here sends a request.
 """
 
+# Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/
+#   also: https://www.voipsun.cz/doc/API_rozhran%C3%AD
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -9,6 +9,9 @@ Modules: `wire` (what travels over the API and its decoding), `session` (request
 `stream` (the event socket and webhook, the call state), `client` (`YeastarClient`).
 """
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-events-overview.html
+
 from __future__ import annotations
 
 from .client import YeastarClient

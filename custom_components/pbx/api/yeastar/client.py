@@ -1,6 +1,11 @@
 """`YeastarClient`: the PBX's identity, its snapshot and the actions (on the session and the
 event stream of `session.py` and `stream.py`)."""
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-list.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/make-a-call.html
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,7 @@
 """The Yeastar OpenAPI session: requests, the access token and its renewal, and logging out."""
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/get-access-token.html
+
 from __future__ import annotations
 
 import asyncio

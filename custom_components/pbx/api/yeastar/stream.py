@@ -1,5 +1,8 @@
 """The Yeastar event socket and webhook: events as the PBX pushes them, and its call state."""
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-webhook.html
+
 from __future__ import annotations
 
 import asyncio

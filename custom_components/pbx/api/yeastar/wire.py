@@ -2,6 +2,10 @@
 messages, calls and wake-up alarms (nothing here sends a request).
 """
 
+# Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-events-overview.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html
+
 from __future__ import annotations
 
 from collections.abc import Mapping
