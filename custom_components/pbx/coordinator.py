@@ -71,17 +71,13 @@ def subjects_of(snapshot: Snapshot) -> dict[SubjectKey, Any]:
 
 
 def shown_values(snapshot: Snapshot) -> dict[SubjectKey, Any]:
-    """What the entities of each subject show, to compare: an extension with its alarms."""
-    found = subjects_of(snapshot)
-    for number, alarms in snapshot.alarms.items():
-        key = (Subject.EXTENSION, number)
-        if key in found:
-            found[key] = (found[key], alarms)
-    return found
+    """What the entities of each subject show, to compare (`shown_value` of every subject)."""
+    return {key: shown_value(snapshot, key) for key in subjects_of(snapshot)}
 
 
 def shown_value(snapshot: Snapshot, key: SubjectKey) -> Any:
-    """`shown_values(snapshot)[key]`, for one subject (`None` when the PBX has none)."""
+    """What the entities of one subject show: an extension together with its alarms
+    (`None` when the PBX has no such subject)."""
     kind, ident = key
     if kind == Subject.EXTENSION:
         extension = snapshot.extensions.get(ident)

@@ -140,7 +140,7 @@ class PushWatch:
     def check_read(self, shown: Snapshot, read: Snapshot) -> None:
         """Compare a full read with what the pushes showed."""
         missed = any(
-            extension.state != (before.state if (before := shown.extensions.get(number)) else None)
+            shown.extensions[number].state != extension.state
             for number, extension in read.extensions.items()
             if number in shown.extensions
         )
