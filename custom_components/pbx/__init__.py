@@ -35,7 +35,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     """Connect to the PBX, read it once, and set up the platforms."""
-    client = create_client(async_get_clientsession(hass), entry.data)
+    client = create_client(async_get_clientsession(hass), entry.data, entry.options)
     coordinator = PbxCoordinator(hass, entry, client)
     try:
         await coordinator.async_config_entry_first_refresh()

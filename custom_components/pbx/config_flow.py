@@ -27,7 +27,14 @@ from .api import (
     Vendor,
 )
 from .api.models import PbxInfo
-from .connection import CONNECTIONS, ConnectionField, FieldKind, create_client
+from .connection import (
+    CONNECTIONS,
+    ConnectionField,
+    FieldKind,
+    OptionField,
+    OptionInvalidError,
+    create_client,
+)
 from .const import (
     CONF_DEFAULT_EXTENSION,
     CONF_EXTENSIONS,
@@ -51,7 +58,16 @@ ERRORS: tuple[tuple[type[PbxError], str], ...] = (
 )
 
 
-def _selector(field: ConnectionField) -> Any:
+def _selector(field: ConnectionField | OptionField) -> Any:
+    if field.kind == FieldKind.NUMBER and isinstance(field, OptionField):
+        config = selector.NumberSelectorConfig(mode=selector.NumberSelectorMode.BOX, step=1)
+        if field.minimum is not None:
+            config["min"] = field.minimum
+        if field.maximum is not None:
+            config["max"] = field.maximum
+        return vol.All(selector.NumberSelector(config), vol.Coerce(int))
+    if field.kind == FieldKind.LINES:
+        return selector.TextSelector(selector.TextSelectorConfig(multiline=True))
     if field.kind == FieldKind.BOOL:
         return selector.BooleanSelector()
     if field.kind == FieldKind.PORT:
@@ -273,13 +289,25 @@ class PbxOptionsFlow(OptionsFlowWithReload):
             return self.async_abort(reason="not_loaded")
         client = entry.runtime_data.client
         extensions = entry.runtime_data.coordinator.data.extensions
+        vendor_options = CONNECTIONS[Vendor(entry.data[CONF_VENDOR])].options
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
+            user_input = _keep_stored_secrets(vendor_options, entry.options, user_input)
             chosen = user_input.get(CONF_EXTENSIONS) or []
             default = user_input.get(CONF_DEFAULT_EXTENSION)
             if default and chosen and default not in chosen:
                 errors[CONF_DEFAULT_EXTENSION] = "default_not_included"
-            else:
+            for field in vendor_options:
+                value = user_input.get(field.key)
+                if field.check is None or value is None or value == "":
+                    continue
+                try:
+                    field.check(value)
+                except OptionInvalidError as err:
+                    errors[field.key] = err.error
+                    placeholders.update(err.placeholders)
+            if not errors:
                 return self.async_create_entry(data=user_input)
         numbers = sorted(extensions, key=lambda number: (len(number), number))
         choices = [
@@ -316,9 +344,26 @@ class PbxOptionsFlow(OptionsFlowWithReload):
                     translation_key="transport",
                 )
             )
+        for field in vendor_options:
+            value = None if field.kind == FieldKind.SECRET else values.get(field.key)
+            if value is None:
+                value = field.default
+            suggested = {"suggested_value": value} if value is not None else None
+            schema[vol.Optional(field.key, description=suggested)] = _selector(field)
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(schema),
             errors=errors,
-            description_placeholders={"push_url": push_address or "-"},
+            description_placeholders={"push_url": push_address or "-", **placeholders},
         )
+
+
+def _keep_stored_secrets(
+    fields: tuple[OptionField, ...], stored: Mapping[str, Any], user_input: dict[str, Any]
+) -> dict[str, Any]:
+    """The submitted options, with each secret left empty keeping its stored value."""
+    kept = dict(user_input)
+    for field in fields:
+        if field.kind == FieldKind.SECRET and not kept.get(field.key) and stored.get(field.key):
+            kept[field.key] = stored[field.key]
+    return kept

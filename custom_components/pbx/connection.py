@@ -54,6 +54,10 @@ class FieldKind(StrEnum):
     SECRET = "secret"
     PORT = "port"
     BOOL = "bool"
+    NUMBER = "number"
+    """A whole number between the field's `minimum` and `maximum`."""
+    LINES = "lines"
+    """Several lines of text (one entry per line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,37 @@ class ConnectionField:
     """May be left empty."""
 
 
+class OptionInvalidError(ValueError):
+    """An option's value the client cannot use.
+
+    `error` is the translation key of the options form's error; `placeholders` fill it
+    (for example the line that does not parse).
+    """
+
+    def __init__(self, error: str, **placeholders: str) -> None:
+        """Keep the error's translation key and its placeholders."""
+        super().__init__(error)
+        self.error = error
+        self.placeholders = placeholders
+
+
+@dataclass(frozen=True, slots=True)
+class OptionField:
+    """A vendor option the PBX cannot tell by itself: asked in the options form.
+
+    Stored in the entry's options under `key` and passed to the client's constructor with
+    the entry data. A secret left empty in the form keeps the stored one.
+    """
+
+    key: str
+    kind: FieldKind
+    default: str | int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    check: Callable[[Any], None] | None = None
+    """Raises `OptionInvalidError` for a value the client cannot use."""
+
+
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], PbxClient]
 
 
@@ -79,6 +114,8 @@ class VendorConnection:
     fields: tuple[ConnectionField, ...]
     build: ClientFactory
     """Builds the client from entry data that has every field (`create_client` fills them)."""
+    options: tuple[OptionField, ...] = ()
+    """The vendor's own options (form order), beside the options every PBX has."""
 
 
 def _where(
@@ -202,13 +239,22 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
 """Every vendor, in the order the config flow offers them."""
 
 
-def create_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
-    """Build the client for config entry data (its `vendor` picks the class).
+def create_client(
+    session: aiohttp.ClientSession,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any] | None = None,
+) -> PbxClient:
+    """Build the client for config entry data and options (the `vendor` picks the class).
 
     A field missing from `data` (or `None`) takes the form's default, so entries made before
-    a field existed keep working.
+    a field existed keep working; so does a vendor option missing from `options`.
     """
     connection = CONNECTIONS[Vendor(data[CONF_VENDOR])]
     full: dict[str, Any] = {field.key: field.default for field in connection.fields}
+    full.update({field.key: field.default for field in connection.options})
     full.update({key: value for key, value in data.items() if value is not None})
+    for field in connection.options:
+        value = (options or {}).get(field.key)
+        if value is not None and value != "":
+            full[field.key] = value
     return connection.build(session, full)

@@ -224,7 +224,7 @@ async def async_remove_push(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
     url = entry.data.get(CONF_PUSH_URL)
     if not url:
         return
-    client = create_client(async_get_clientsession(hass), entry.data)
+    client = create_client(async_get_clientsession(hass), entry.data, entry.options)
     try:
         await client.async_remove_push_url(url)
     except PbxError as err:
