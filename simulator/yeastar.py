@@ -1,41 +1,45 @@
 """Yeastar P-Series OpenAPI v1.0 surface over the shared :class:`~simulator.model.PbxModel`.
 
-Written from ``vendor-docs/yeastar-p-series-api.txt`` and the Yeastar section of ``NOTES.md``:
+Written from Yeastar's per-endpoint developer guide (``REF`` + page name, cited at each handler):
 base path ``/openapi/v1.0/``, the token in ``?access_token=``, ``User-Agent: OpenAPI`` on every
-request, and API errors as ``errcode``/``errmsg`` in an HTTP 200, never as HTTP errors.
+request, API errors as ``errcode``/``errmsg`` in an HTTP 200. Documented limits it keeps: access
+tokens live 30 min and refresh tokens 24 h, at most 8 valid tokens per application, 5 failed
+logins block the address, a WebSocket silent for 60 s is dropped, webhook posts are signed
+(``X-Signature``, Base64 HMAC-SHA256 of the raw body with the webhook's secret).
 
-Where the documents are silent, the assumptions are marked ``ASSUMED`` in comments; the main ones:
+Where the pages are silent the guess is marked ``Assumed:`` in a comment; the main ones:
 
-- wrong client id/secret answers errcode 20004 (the notes list no code for it);
+- wrong client id/secret answers errcode 20004 (the pages list no code for it);
 - a missing ``User-Agent: OpenAPI`` answers errcode 10005 (access denied);
 - a missing or unknown access token answers 10004, like an expired one; so does an invalid or
   expired refresh token on ``refresh_token``;
-- paged lists (``extension/list``, ``trunk/list``, ``queue/list``, ``wakeupcall/list``) take
-  ``page`` (default 1) and ``page_size`` (default 10, silently capped at 100);
+- paged lists take ``page`` (default 1) and ``page_size`` (default 10, silently capped at 100);
 - ``call/query`` for an unknown call id or extension answers an empty ``data`` list;
-- ``queue/agent_login`` / ``queue/agent_logout`` have the shape of ``queue/agent_pause``;
-- ``queue/call_status`` and the ``wakeupcall/*`` fields have the shapes given in the brief
-  (see :func:`render_alarm`);
+- the elements of ``online_status.sip_phone.status_list`` (the page names the list only);
+- the ``wakeupcall/*`` fields (no public page; see :func:`render_alarm`);
 - the WebSocket upgrades first and then answers an error object and closes (for a bad token, API
   disabled, forbidden IP or missing user agent); it closes with code 1008 when its token expires
   or is revoked and with code 1000 after ``ws_idle_timeout`` seconds of silence;
-- event 30029 ``status`` is ``Login``, ``Logout``, ``Paused`` or ``Unpaused``;
-- event 30011 for an ended call lists every member with ``member_status`` ``BYE``;
-- ``paging/list`` has the shape of Yeastar's public "Query Paging List" page, with an empty
-  ``broadcast`` list.
+- event 30029 ``status`` is ``Login``, ``Logout``, ``Paused`` or ``Unpaused`` (only ``Paused`` is
+  in the page's example);
+- event 30011 for an ended call lists every member with ``member_status`` ``BYE``.
 """
 
 # Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-webhook.html
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -64,13 +68,15 @@ from .server import SimServer
 
 _LOGGER = logging.getLogger(__name__)
 
+REF = "https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/"
+"""Where the pages cited below live (``REF`` + ``<page>.html``)."""
 API_PREFIX = "/openapi/v1.0/"
 USER_AGENT = "OpenAPI"
 
 OK = 0
 TOKEN_EXPIRED = 10004
 ACCESS_DENIED = 10005
-# ASSUMED: the documents give no code for a wrong client id / secret; 20004 is not one of the
+# Assumed: the documents give no code for a wrong client id / secret; 20004 is not one of the
 # codes with a documented meaning (10004, 10005, 40002, 60001, 60002, 70004, 70087, 70123, 70516).
 LOGIN_FAILED = 20004
 PARAMETER_ERROR = 40002
@@ -94,9 +100,39 @@ ERROR_MESSAGES = {
     WAKEUP_EXTENSION_MISSING: "EXTENSION DOES NOT EXIST",
 }
 
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/authorization-rule.html
+#   (tokens: 30 min / 24 h), .../get-access-token.html, and the "Remove Blocked API IP Addresses"
+#   page (5 failed authentications block the address). At most 8 valid tokens per application.
 FAILED_LOGINS_BEFORE_BLOCK = 5
-PAGE_SIZE_DEFAULT = 10  # ASSUMED
-PAGE_SIZE_MAX = 100  # ASSUMED: larger page sizes are capped, not refused
+ACCESS_TOKEN_TTL = 1800
+REFRESH_TOKEN_TTL = 86400
+MAX_TOKENS = 8
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-events-overview.html
+#   "If there is no interaction ... for 60 seconds, the WebSocket connection will be disconnected".
+WS_IDLE_TIMEOUT = 60.0
+PAGE_SIZE_DEFAULT = 10  # Assumed: the pages give no default page size
+PAGE_SIZE_MAX = 100  # Assumed: larger page sizes are capped, not refused
+
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-pause-reason-list.html
+#   (the PBX's default pause reasons and their feature codes)
+DEFAULT_PAUSE_REASONS = {"*01": "Lunch", "*02": "Break", "*03": "Wrap up"}
+
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-trunk-list.html
+#   Trunk_Info.type: register, peer, account, FXO, BRI, E1, J1, T1, GSM, UMTS, LTE, CDMA.
+TRUNK_TYPES = {
+    "sip": "register",
+    "register": "register",
+    "peer": "peer",
+    "account": "account",
+    "fxo": "FXO",
+    "bri": "BRI",
+    "e1": "E1",
+    "gsm": "GSM",
+    "lte": "LTE",
+}
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-registration-status-changed.html
+#   kind: Sip, Mobile, Desktop, Web, Pad; extension/list names the Linkus endpoints linkus_*.
+LINKUS_KINDS = {"Mobile": "linkus_mobile", "Desktop": "linkus_desktop", "Web": "linkus_web"}
 
 TRUNK_STATUS = {
     "idle": 1,
@@ -120,7 +156,7 @@ AGENT_EVENT_STATUS = {
     "logout": "Logout",
     "pause": "Paused",
     "unpause": "Unpaused",
-}  # ASSUMED except "Paused"
+}  # Assumed: all but "Paused" (event-agent-status-changed.html shows only that one)
 
 TOPIC_REGISTRATION = 30007
 TOPIC_EXTENSION_CALL_STATE = 30008
@@ -141,6 +177,11 @@ SUPPORTED_TOPICS = frozenset(
         TOPIC_INBOUND_REQUEST,
         TOPIC_AGENT,
     }
+)
+
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-presence-status-changed.html
+PRESENCE_STATES = frozenset(
+    {"available", "away", "business_trip", "do_not_disturb", "lunch", "off_work"}
 )
 
 REPEATS = ("everyday", "weekdays", "once", "custom")
@@ -188,7 +229,9 @@ class YeastarServer(SimServer):
 
     Knobs (plain attributes, change them at run time): ``access_token_ttl``, ``refresh_token_ttl``,
     ``max_tokens``, ``api_enabled``, ``allowed_ips``, ``ip_block_seconds``, ``ws_idle_timeout``,
-    ``msg_as_object_rate``, ``webhook_url``, ``webhook_topics``, ``sn``, ``inbound_control_trunks``.
+    ``msg_as_object_rate``, ``webhook_url``, ``webhook_topics``, ``webhook_secret``, ``sn``,
+    ``inbound_control_trunks``, ``pause_reasons`` (feature code -> reason), ``pause_reason_plan``,
+    ``linkus`` (see :meth:`set_linkus`).
     """
 
     name = "yeastar"
@@ -203,16 +246,17 @@ class YeastarServer(SimServer):
         tls: bool = False,
         sn: str = "3631A2024000017",
         device_name: str | None = None,
-        access_token_ttl: float = 1800,
-        refresh_token_ttl: float = 86400,
-        max_tokens: int = 8,
+        access_token_ttl: float = ACCESS_TOKEN_TTL,
+        refresh_token_ttl: float = REFRESH_TOKEN_TTL,
+        max_tokens: int = MAX_TOKENS,
         api_enabled: bool = True,
         allowed_ips: set[str] | None = None,
         ip_block_seconds: float = 600,
-        ws_idle_timeout: float = 60.0,
+        ws_idle_timeout: float = WS_IDLE_TIMEOUT,
         msg_as_object_rate: float = 0.0,
         webhook_url: str | None = None,
         webhook_topics: Iterable[int] | None = None,
+        webhook_secret: str | None = None,
         inbound_control_trunks: Iterable[str] = (),
         seed: int = 0,
     ) -> None:
@@ -236,6 +280,15 @@ class YeastarServer(SimServer):
         self.msg_as_object_rate = msg_as_object_rate
         self.webhook_url = webhook_url
         self.webhook_topics: set[int] = set(webhook_topics or SUPPORTED_TOPICS)
+        # monitor-events-via-webhook.html: "a system-generated 32-character key" signs each post.
+        self.webhook_secret = webhook_secret if webhook_secret is not None else _random_token()
+        self.pause_reasons: dict[str, str] = dict(DEFAULT_PAUSE_REASONS)
+        self.pause_reason_plan = True
+        """Whether the plan takes a pause reason (Enterprise or Ultimate); elsewhere it fails."""
+        self.linkus: dict[str, set[str]] = {}
+        """Linkus clients logged in per extension (``Mobile``, ``Desktop``, ``Web``)."""
+        self.tokens_issued = 0
+        self.sockets_closed_for_expiry = 0
         if inbound_control_trunks:
             self.inbound_control_trunks = set(inbound_control_trunks)
         self.events_sent = 0
@@ -261,7 +314,7 @@ class YeastarServer(SimServer):
             "queue/agent_status": ("GET", self._agent_status, True),
             "queue/agent_pause": ("GET", self._agent_pause, True),
             "queue/agent_login": ("GET", self._agent_login, True),
-            "queue/agent_logout": ("GET", self._agent_logout, True),
+            "queue_pause_reason/list": ("GET", self._pause_reason_list, True),
             "queue/call_status": ("GET", self._queue_call_status, True),
             "paging/list": ("GET", self._paging_list, True),
             "call/query": ("GET", self._call_query, True),
@@ -327,6 +380,28 @@ class YeastarServer(SimServer):
                 dropped += 1
             self._subscribers.discard(sub)
         return dropped
+
+    def set_linkus(self, number: str, kind: str, logged_in: bool, ip: str = "192.0.2.10") -> None:
+        """Log a Linkus client (``Mobile``, ``Desktop``, ``Web``) of an extension in or out.
+
+        The PBX reports it as event 30007 with that ``kind``; the SIP phone is untouched.
+        """
+        if kind not in LINKUS_KINDS:
+            raise ValueError(kind)
+        apps = self.linkus.setdefault(number, set())
+        if (kind in apps) == logged_in:
+            return
+        if logged_in:
+            apps.add(kind)
+        else:
+            apps.discard(kind)
+        msg: Json = {
+            "extension": number,
+            "kind": kind,
+            "status": "Registered" if logged_in else "Unregistered",
+            "registered_ip": ip if logged_in else "",
+        }
+        self._publish(TOPIC_REGISTRATION, msg)
 
     # ----------------------------------------------------------------- life cycle
 
@@ -412,7 +487,10 @@ class YeastarServer(SimServer):
 
     # ----------------------------------------------------------------- tokens
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/get-access-token.html
+    #   and .../refresh-access-token.html: access_token, refresh_token and their lifetimes (s).
     def _issue(self) -> Json:
+        self.tokens_issued += 1
         now = self.model.clock()
         token = _Token(
             access=_random_token(),
@@ -470,10 +548,11 @@ class YeastarServer(SimServer):
         if found is None:
             raise ApiError(TOKEN_EXPIRED)
         # The old pair is revoked for requests; WebSockets opened with it live on until its
-        # access token would have expired (ASSUMED).
+        # access token would have expired (Assumed: the page does not say).
         del self._tokens[found.access]
         return self._issue()
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/revoke-access-token.html
     def _del_token(self, request: web.Request, args: Json) -> Json:
         token = self._token_of(request)
         del self._tokens[token.access]
@@ -482,6 +561,7 @@ class YeastarServer(SimServer):
 
     # ----------------------------------------------------------------- system and inventory
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-pbx-information.html
     def _system_information(self, request: web.Request, args: Json) -> Json:
         now = self.model.clock()
         return _ok(
@@ -499,11 +579,15 @@ class YeastarServer(SimServer):
             }
         )
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
     def _extension_list(self, request: web.Request, args: Json) -> Json:
         items = list(self.model.extensions.values())
         page = _page(items, args)
-        return _ok(total_number=len(items), data=[render_extension(e) for e in page])
+        data = [render_extension(e, self.linkus.get(e.number, set())) for e in page]
+        return _ok(total_number=len(items), data=data)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/edit-an-extension.html
+    #   (presence_status: available, away, business_trip, do_not_disturb, lunch, off_work)
     def _extension_update(self, request: web.Request, args: Json) -> Json:
         ext = self.model.extension_by_id(_int(args.get("id")))
         presence = args.get("presence_status")
@@ -511,7 +595,7 @@ class YeastarServer(SimServer):
         if presence is None and name is None:
             raise ApiError(PARAMETER_ERROR)
         if presence is not None:
-            if not isinstance(presence, str):
+            if presence not in PRESENCE_STATES:
                 raise ApiError(PARAMETER_ERROR)
             self.model.set_presence(ext.number, presence)
         if name is not None:
@@ -520,21 +604,26 @@ class YeastarServer(SimServer):
             self.model.update_extension(ext.number, name=name)
         return _ok()
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-trunk-list.html
     def _trunk_list(self, request: web.Request, args: Json) -> Json:
         trunks = list(self.model.trunks.values())
-        data = [
-            {
+        data = []
+        for t in _page(trunks, args):
+            kind = TRUNK_TYPES.get(t.kind.lower(), "register")
+            item: Json = {
                 "id": t.id,
                 "name": t.name,
-                "type": "gsm_trunk" if t.kind == "gsm" else "register_trunk",
+                "type": kind,
                 "status": TRUNK_STATUS.get(t.state, 0),
-                "host_port": f"{t.host}:{t.port}",
-                "inbound_control": "on" if t.inbound_control else "off",
             }
-            for t in _page(trunks, args)
-        ]
+            if kind in ("register", "peer", "account"):
+                item["host_port"] = f"{t.host}:{t.port}"
+            if kind in ("GSM", "UMTS", "LTE", "CDMA"):
+                item["gsm_signal_level"] = 3
+            data.append(item)
         return _ok(total_number=len(trunks), data=data)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-list.html
     def _queue_list(self, request: web.Request, args: Json) -> Json:
         queues = list(self.model.queues.values())
         data = []
@@ -543,7 +632,6 @@ class YeastarServer(SimServer):
             for agent in queue.agents.values():
                 ext = self.model.extensions.get(agent.number)
                 agents[agent.dynamic].append(
-                    # ASSUMED member shape (Yeastar's usual text/text2/value/type members)
                     {
                         "text": agent.name,
                         "text2": agent.number,
@@ -563,6 +651,7 @@ class YeastarServer(SimServer):
             )
         return _ok(total_number=len(queues), queue_list=data)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-agent-status-of-a-queue.html
     def _agent_status(self, request: web.Request, args: Json) -> Json:
         queue = self.model.queue_by_id(_int(args.get("id")))
         data = []
@@ -594,12 +683,25 @@ class YeastarServer(SimServer):
                 raise ApiError(NOT_FOUND)
         return queue.number, numbers
 
+    def _pause_reason(self, args: Json) -> str:
+        """The pause reason named by the feature code ``reason`` (empty without one)."""
+        code = args.get("reason")
+        if code in (None, ""):
+            return ""
+        # The pages: "If the PBX plan subscription is NOT Enterprise Plan or Ultimate Plan, do
+        # NOT pass this parameter, otherwise the request will fail." Assumed: with 40002.
+        if not self.pause_reason_plan or code not in self.pause_reasons:
+            raise ApiError(PARAMETER_ERROR)
+        return self.pause_reasons[str(code)]
+
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/queue-management-pause-or-unpause-agents.html
+    #   ext_ids, queue_id, operation pause|unpause, reason = a pause reason's feature code.
     def _agent_pause(self, request: web.Request, args: Json) -> Json:
         operation = args.get("operation")
         if operation not in ("pause", "unpause"):
             raise ApiError(PARAMETER_ERROR)
         queue, numbers = self._agents_of(args)
-        reason = str(args.get("reason", ""))
+        reason = self._pause_reason(args) if operation == "pause" else ""
         for number in numbers:
             if operation == "pause":
                 self.model.agent_pause(queue, number, reason)
@@ -607,50 +709,82 @@ class YeastarServer(SimServer):
                 self.model.agent_unpause(queue, number)
         return _ok()
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/queue-management-log-in-or-log-out-agents.html
+    #   ext_ids, queue_id, operation login|logout, is_paused 0|1, reason (feature code).
     def _agent_login(self, request: web.Request, args: Json) -> Json:
-        # ASSUMED: not in the documents; same parameters as queue/agent_pause.
+        operation = args.get("operation")
+        if operation not in ("login", "logout"):
+            raise ApiError(PARAMETER_ERROR)
+        paused = args.get("is_paused", "0")
+        if str(paused) not in ("0", "1"):
+            raise ApiError(PARAMETER_ERROR)
         queue, numbers = self._agents_of(args)
+        reason = self._pause_reason(args) if str(paused) == "1" else ""
         for number in numbers:
-            self.model.agent_login(queue, number)
+            if operation == "login":
+                self.model.agent_login(queue, number)
+                if str(paused) == "1":
+                    self.model.agent_pause(queue, number, reason)
+            else:
+                self.model.agent_logout(queue, number)
         return _ok()
 
-    def _agent_logout(self, request: web.Request, args: Json) -> Json:
-        # ASSUMED: not in the documents; same parameters as queue/agent_pause.
-        queue, numbers = self._agents_of(args)
-        for number in numbers:
-            self.model.agent_logout(queue, number)
-        return _ok()
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-pause-reason-list.html
+    def _pause_reason_list(self, request: web.Request, args: Json) -> Json:
+        reasons = [{"code": code, "reason": name} for code, name in self.pause_reasons.items()]
+        return _ok(total_number=len(reasons), data=_page(reasons, args))
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-call-status-of-a-queue.html
+    #   id (required): top-level waiting_list/active_list/ringing_list and their counts.
     def _queue_call_status(self, request: web.Request, args: Json) -> Json:
-        # ASSUMED shape (the document lists the endpoint without fields).
-        queues = list(self.model.queues.values())
-        if "queue_id" in args:
-            queues = [self.model.queue_by_id(_int(args["queue_id"]))]
+        queue = self.model.queue_by_id(_int(args.get("id")))
         now = self.model.clock()
-        data = []
-        for queue in queues:
-            calls = [self.model.calls[c] for c in queue.waiting if c in self.model.calls]
-            data.append(
+        waiting_ids = [c for c in queue.waiting if c in self.model.calls]
+        waiting, active, ringing = [], [], []
+        for call_id in waiting_ids:
+            call = self.model.calls[call_id]
+            waiting.append(
                 {
-                    "queue_id": queue.id,
-                    "queue_number": queue.number,
-                    "waiting_count": len(calls),
-                    "waiting_calls": [
-                        {
-                            "call_id": c.call_id,
-                            "caller": c.caller,
-                            "wait_time": max(0, round(now - c.started)),
-                        }
-                        for c in calls
-                    ],
+                    "call_id": call.call_id,
+                    "caller_number": call.caller,
+                    "caller_display_name": call.caller_name or "",
+                    "callee_number": str(queue.id),
+                    "callee_display_name": queue.name,
+                    "duration": max(0, round(now - call.started)),
                 }
             )
-        return _ok(data=data)
+        for call in self.model.calls.values():
+            # Assumed: a waiting call whose agents ring is in both lists (it still waits).
+            if call.queue != queue.number:
+                continue
+            for leg in call.legs:
+                if leg.kind != "extension" or leg.number not in queue.agents:
+                    continue
+                entry = {
+                    "call_id": call.call_id,
+                    "caller_number": call.caller,
+                    "caller_display_name": call.caller_name or "",
+                    "callee_number": leg.number,
+                    "callee_display_name": queue.agents[leg.number].name,
+                    "duration": max(0, round(now - call.started)),
+                }
+                if leg.status == "ANSWERED" or leg.status == "HOLD":
+                    active.append(entry)
+                elif leg.status == "ALERTING":
+                    ringing.append(entry)
+        return _ok(
+            waiting_list=waiting,
+            active_list=active,
+            ringing_list=ringing,
+            waiting_calls=len(waiting),
+            active_calls=len(active),
+            ringing_calls=len(ringing),
+        )
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-paging-list.html
+    #   data[] of {id, number, name, type, member_list[], broadcast[]}, members being
+    #   {type, name, number, id}. Assumed: the simulated groups have no separate broadcasters.
     def _paging_list(self, request: web.Request, args: Json) -> Json:
-        # Shape from Yeastar's public "Query Paging List" page (not in the seed document):
-        # data[] of {id, number, name, type, member_list[], broadcast[]}, members being
-        # {type, name, number, id}. ASSUMED: the simulated groups have no separate broadcasters.
         groups = list(self.model.paging_groups.values())
         data = []
         for group in _page(groups, args):
@@ -674,6 +808,7 @@ class YeastarServer(SimServer):
 
     # ----------------------------------------------------------------- calls
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html
     def _call_query(self, request: web.Request, args: Json) -> Json:
         given = [k for k in ("call_id", "type", "extension") if args.get(k) not in (None, "")]
         if len(given) != 1:
@@ -690,6 +825,7 @@ class YeastarServer(SimServer):
             calls = [c for c in calls if c.leg_of(value) is not None]
         return _ok(data=[render_call(c) for c in calls])
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/make-a-call.html
     def _call_dial(self, request: web.Request, args: Json) -> Json:
         caller, callee = args.get("caller"), args.get("callee")
         if not isinstance(caller, str | int) or not isinstance(callee, str | int):
@@ -704,6 +840,7 @@ class YeastarServer(SimServer):
         call = self.model.dial(str(caller), str(callee), auto_answer=auto_answer)
         return _ok(call_id=call.call_id)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/hang-up-a-call.html
     def _call_hangup(self, request: web.Request, args: Json) -> Json:
         channel, paging = args.get("channel_id"), args.get("paging_number")
         if isinstance(channel, str) and channel:
@@ -717,11 +854,17 @@ class YeastarServer(SimServer):
             return _ok()
         raise ApiError(PARAMETER_ERROR)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/transfer-a-call.html
+    #   blind: channel_id of the member to transfer, number, and dial_permission (the
+    #   transferring extension's number, required for a blind transfer).
     def _call_transfer(self, request: web.Request, args: Json) -> Json:
         channel, number = args.get("channel_id"), args.get("number")
+        permission = args.get("dial_permission")
         if args.get("type") != "blind" or not isinstance(number, str | int):
             raise ApiError(PARAMETER_ERROR)
         if not isinstance(channel, str) or not channel:
+            raise ApiError(PARAMETER_ERROR)
+        if not isinstance(permission, str | int) or str(permission) not in self.model.extensions:
             raise ApiError(PARAMETER_ERROR)
         if self.model.find_channel(channel) is None:
             raise ApiError(NOT_FOUND)
@@ -740,11 +883,13 @@ class YeastarServer(SimServer):
             raise ApiError(PARAMETER_ERROR)
         return call
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/accept-a-call.html
     def _accept_inbound(self, request: web.Request, args: Json) -> Json:
         call = self._inbound_call_of(args)
         self.model.accept_inbound(call.call_id)
         return _ok(call_id=call.call_id)
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/refuse-a-call.html
     def _refuse_inbound(self, request: web.Request, args: Json) -> Json:
         call = self._inbound_call_of(args)
         self.model.refuse_inbound(call.call_id)
@@ -752,6 +897,7 @@ class YeastarServer(SimServer):
 
     # ----------------------------------------------------------------- wake-up calls
 
+    # Assumed: no public page describes wakeupcall/* (the summary names the endpoints only).
     def _wakeup_list(self, request: web.Request, args: Json) -> Json:
         alarms = self.model.list_alarms()
         return _ok(total_number=len(alarms), data=[render_alarm(a) for a in _page(alarms, args)])
@@ -787,27 +933,37 @@ class YeastarServer(SimServer):
     # ----------------------------------------------------------------- events
 
     def _on_change(self, change: Change) -> None:
-        events = self.render_events(change)
-        if not events:
-            return
-        for topic, msg in events:
-            envelope_text = json.dumps({"type": topic, "sn": self.sn, "msg": json.dumps(msg)})
-            for sub in self._subscribers:
-                if topic not in sub.topics:
-                    continue
-                if self._rng.random() < self.msg_as_object_rate:
-                    sub.outbox.put_nowait(json.dumps({"type": topic, "sn": self.sn, "msg": msg}))
-                else:
-                    sub.outbox.put_nowait(envelope_text)
-            if self.webhook_url and topic in self.webhook_topics:
-                self._webhook_queue.put_nowait(
-                    {"type": topic, "sn": self.sn, "msg": json.dumps(msg)}
-                )
+        for topic, msg in self.render_events(change):
+            self._publish(topic, msg)
+
+    def _publish(self, topic: int, msg: Json) -> None:
+        """Send one event to the subscribed sockets and queue it for the webhook."""
+        # api-events-overview.html: the envelope {type, sn, msg}; most pages show msg as a
+        # JSON string, event-agent-status-changed.html as an object.
+        as_object = topic == TOPIC_AGENT
+        envelope_text = json.dumps(
+            {"type": topic, "sn": self.sn, "msg": msg if as_object else json.dumps(msg)}
+        )
+        for sub in self._subscribers:
+            if topic not in sub.topics:
+                continue
+            if not as_object and self._rng.random() < self.msg_as_object_rate:
+                sub.outbox.put_nowait(json.dumps({"type": topic, "sn": self.sn, "msg": msg}))
+            else:
+                sub.outbox.put_nowait(envelope_text)
+        if self.webhook_url and topic in self.webhook_topics:
+            self._webhook_queue.put_nowait(
+                {"type": topic, "sn": self.sn, "msg": msg if as_object else json.dumps(msg)}
+            )
 
     def render_events(self, change: Change) -> list[tuple[int, Json]]:
         """Return the Yeastar events (topic, msg object) for one model change."""
         kind = change.kind
+        # Each event's page: REF + event-<name>.html (30007 ...-registration-status-changed,
+        # 30008 ...-call-status-changed, 30009 ...-presence-status-changed, 30010 trunk, 30011
+        # call-status-changed, 30012 new-cdr, 30016 incoming-call, 30029 agent-status-changed).
         if kind == "registration" and change.extension is not None:
+            # The model's registration is the extension's SIP phone: kind "Sip".
             status = "Registered" if change.registered else "Unregistered"
             msg: Json = {
                 "extension": change.extension,
@@ -839,7 +995,8 @@ class YeastarServer(SimServer):
             return [(TOPIC_INBOUND_REQUEST, render_call(change.call))]
         if kind == "agent" and change.agent is not None:
             msg = {
-                "queue_number": change.queue,
+                # event-agent-status-changed.html: "queue_number": "queue-6402"
+                "queue_number": f"queue-{change.queue}",
                 "agent_number": change.agent.number,
                 "status": AGENT_EVENT_STATUS.get(change.action, change.action),
                 "reason": change.agent.pause_reason,
@@ -855,9 +1012,16 @@ class YeastarServer(SimServer):
                 continue
             if self._session is None:
                 self._session = aiohttp.ClientSession()
+            body = json.dumps(envelope).encode()
+            # monitor-events-via-webhook.html: X-Signature is the Base64 HMAC-SHA256 of the raw
+            # body with the webhook's secret.
+            signature = base64.b64encode(
+                hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).digest()
+            ).decode()
+            headers = {"Content-Type": "application/json", "X-Signature": signature}
             try:
                 async with self._session.post(
-                    url, json=envelope, timeout=aiohttp.ClientTimeout(total=5)
+                    url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=5)
                 ) as response:
                     await response.read()
                 self.webhooks_sent += 1
@@ -866,6 +1030,9 @@ class YeastarServer(SimServer):
 
     # ----------------------------------------------------------------- WebSocket
 
+    # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
+    #   subscribe?access_token=..., {"topic_list": [...]}, "heartbeat" -> "heartbeat response",
+    #   dropped after 60 s without interaction.
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(timeout=2.0, autoping=True)
         await ws.prepare(request)
@@ -925,6 +1092,7 @@ class YeastarServer(SimServer):
         while not sub.ws.closed:
             await asyncio.sleep(0.1)
             if sub.expires <= self.model.clock():
+                self.sockets_closed_for_expiry += 1
                 await sub.ws.close(code=1008, message=b"token expired")
                 return
             if time.monotonic() - sub.last_seen > self.ws_idle_timeout:
@@ -973,8 +1141,15 @@ def _page[T](items: list[T], args: Mapping[str, Any]) -> list[T]:
     return items[(page - 1) * size : page * size]
 
 
-def render_extension(ext: SimExtension) -> Json:
-    """Render an extension as an ``extension/list`` item."""
+def render_extension(ext: SimExtension, linkus: set[str] | frozenset[str] = frozenset()) -> Json:
+    """Render an extension as an ``extension/list`` item (query-extension-list.html).
+
+    ``linkus`` names the Linkus clients logged in (``Mobile``, ``Desktop``, ``Web``).
+    """
+    # The page: online_status.<endpoint>.status is "the extension online status on the endpoint
+    # (except for SIP endpoint)"; the SIP endpoint's status is in status_list. Assumed: one
+    # element per registered SIP device, {"status": 1, "ip": ...}; empty when none registers.
+    sip = [{"status": 1, "ip": ext.registered_ip}] if ext.registered else []
     return {
         "id": ext.id,
         "number": ext.number,
@@ -984,10 +1159,10 @@ def render_extension(ext: SimExtension) -> Json:
         "role_name": "Employee",
         "presence_status": ext.presence,
         "online_status": {
-            "sip_phone": {"status": int(ext.registered), "ext_dev_type": "ippbx"},
-            "linkus_desktop": {"status": 0, "ext_dev_type": ""},
-            "linkus_mobile": {"status": 0, "ext_dev_type": ""},
-            "linkus_web": {"status": 0, "ext_dev_type": ""},
+            "sip_phone": {"ext_dev_type": "sip", "status_list": sip},
+            "linkus_desktop": {"status": int("Desktop" in linkus), "ext_dev_type": "linkusdesktop"},
+            "linkus_mobile": {"status": int("Mobile" in linkus), "ext_dev_type": "linkusmobile"},
+            "linkus_web": {"status": int("Web" in linkus), "ext_dev_type": "linkusweb"},
         },
     }
 
@@ -998,9 +1173,12 @@ ringback (the 30011 page of the Yeastar documentation)."""
 
 
 def render_call(call: SimCall, *, ended: bool = False) -> Json:
-    """Render a call as ``{call_id, members}`` (``call/query`` items, events 30011 and 30016)."""
+    """Render a call as ``{call_id, members}`` (``call/query`` items, events 30011 and 30016).
+
+    https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-call-status-changed.html
+    """
     members: list[Json] = []
-    path = call.queue or call.paging or ""  # ASSUMED meaning of call_path
+    path = call.queue or call.paging or ""  # Assumed: the meaning of call_path
     for leg in call.legs:
         status = "BYE" if ended else MEMBER_STATUS[leg.status]
         if leg.kind == "extension":
@@ -1059,7 +1237,10 @@ def render_cdr(cdr: SimCdr) -> Json:
 
 
 def render_alarm(alarm: SimAlarm) -> Json:
-    """Render an alarm in the (ASSUMED) ``wakeupcall/*`` shape."""
+    """Render an alarm in the ``wakeupcall/*`` shape.
+
+    Assumed: no public page gives these fields (see the module docstring).
+    """
     data: Json = {
         "id": alarm.id,
         "name": alarm.name,

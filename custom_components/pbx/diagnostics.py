@@ -18,6 +18,8 @@ TO_REDACT = {
     "username",
     "api_key",
     "agent_pin",
+    "agent_logins",
+    "webhook_secret",
     "access_token",
     "refresh_token",
     "webhook_id",
@@ -47,4 +49,5 @@ async def async_get_config_entry_diagnostics(
             "connected": runtime.coordinator.events_connected,
         },
         "snapshot": async_redact_data(asdict(snapshot), TO_REDACT),
+        **({"client": client_counts} if (client_counts := runtime.client.diagnostics) else {}),
     }

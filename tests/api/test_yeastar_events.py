@@ -172,8 +172,8 @@ async def test_internal_call_lifecycle(
         call_id=call.call_id,
         caller_number="102",
         caller_name="Front desk",
-        callee_number=None,
-        direction=None,  # 102 alone on the call: whom it calls is not known yet
+        callee_number="103",
+        direction=CallDirection.INTERNAL,  # announced once the PBX says whom 102 calls
         duration=None,
     )
     incoming = await stream.next(CallEvent)
@@ -288,10 +288,14 @@ async def test_inventory_changes(stream: Stream, model: PbxModel, yeastar: Yeast
     change = await stream.next(ExtensionChange)
     assert change == ExtensionChange("101", state=ExtensionState.IDLE, registered=True)
     model.set_dnd("103", True)
-    assert await stream.next(ExtensionChange) == ExtensionChange("103", dnd=True)
+    assert await stream.next(ExtensionChange) == ExtensionChange(
+        "103", dnd=True, presence="do_not_disturb"
+    )
     yeastar.msg_as_object_rate = 1.0  # msg as an object instead of a JSON string
     model.set_dnd("103", False)
-    assert await stream.next(ExtensionChange) == ExtensionChange("103", dnd=False)
+    assert await stream.next(ExtensionChange) == ExtensionChange(
+        "103", dnd=False, presence="available"
+    )
     model.set_trunk_state("Backup-Trunk", "failed")
     assert await stream.next(TrunkChange) == TrunkChange("Backup-Trunk", TrunkState.DOWN)
     model.set_trunk_state("Backup-Trunk", "idle")
@@ -431,7 +435,9 @@ async def test_token_expiry_recovers(
     assert await stream.next(ChannelChange) == ChannelChange(True)
     assert len(yeastar.requests_to("get_token")) == logins + 1
     model.set_dnd("103", True)
-    assert await stream.next(ExtensionChange) == ExtensionChange("103", dnd=True)
+    assert await stream.next(ExtensionChange) == ExtensionChange(
+        "103", dnd=True, presence="do_not_disturb"
+    )
     refreshes = len(yeastar.requests_to("refresh_token"))
     yeastar.expire_all_tokens(keep_refresh=True)
     assert await stream.next(ChannelChange) == ChannelChange(False)
@@ -450,7 +456,9 @@ async def test_token_refused_when_subscribing(
         assert await stream.next(ChannelChange) == ChannelChange(True)
         assert len(yeastar.requests_to("get_token")) == 2
         model.set_dnd("103", True)
-        assert await stream.next(ExtensionChange) == ExtensionChange("103", dnd=True)
+        assert await stream.next(ExtensionChange) == ExtensionChange(
+            "103", dnd=True, presence="do_not_disturb"
+        )
     finally:
         await stream.close()
 
@@ -569,8 +577,8 @@ async def test_odd_socket_messages(odd: OddSocketPbx, odd_client: YeastarClient)
     stream = Stream(odd_client)
     try:
         assert await stream.next(ChannelChange) == ChannelChange(True)
-        assert await stream.next() == ExtensionChange("7", dnd=True)
-        assert await stream.next() == ExtensionChange("7", dnd=False)
+        assert await stream.next() == ExtensionChange("7", dnd=True, presence="do_not_disturb")
+        assert await stream.next() == ExtensionChange("7", dnd=False, presence="available")
         assert await stream.next(ChannelChange) == ChannelChange(False)
     finally:
         await stream.close()
@@ -682,7 +690,7 @@ async def test_parse_push_every_type(client: YeastarClient) -> None:
     ]
     assert push(
         "post", {}, envelope(30009, {"extension": "101", "status": "lunch"}, as_string=False)
-    ) == [ExtensionChange("101", dnd=False)]
+    ) == [ExtensionChange("101", dnd=False, presence="lunch")]
     assert push(
         "POST", {}, envelope(30010, {"trunk_name": "T", "kind": "PJSIP", "status": 44})
     ) == [TrunkChange("T", TrunkState.DISABLED)]
@@ -839,7 +847,7 @@ async def test_parse_push_other_methods_and_unconnected(
     assert client.parse_push("GET", {}, body) == []
     assert client.parse_push("PUT", {}, body) == []
     assert client.parse_push("POST", {"Content-Type": "text/plain"}, body) == [
-        ExtensionChange("101", dnd=True)
+        ExtensionChange("101", dnd=True, presence="do_not_disturb")
     ]
     await client.async_close()
 

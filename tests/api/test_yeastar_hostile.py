@@ -158,9 +158,11 @@ async def test_junk_items_are_dropped(pbx: HostilePbx, client: YeastarClient) ->
         "queue_list": [{"id": 1, "number": "600"}, {"id": None, "number": "601"}],
     }
     pbx.replies["queue/agent_status"] = {"errcode": 0, "data": [{"number": None}, {"number": "7"}]}
+    # query-call-status-of-a-queue.html: top-level counts; a junk count falls back to the list.
     pbx.replies["queue/call_status"] = {
         "errcode": 0,
-        "data": [{"queue_number": "600", "waiting_calls": [{}, {}]}, {"queue_number": None}],
+        "waiting_calls": "x",
+        "waiting_list": [{}, {}],
     }
     pbx.replies["call/query"] = {"errcode": 0, "data": [{"members": []}]}
     await client.async_connect()
@@ -205,6 +207,7 @@ async def test_base_class_defaults_say_unsupported() -> None:
     async with aiohttp.ClientSession() as session:
         client = MinimalClient(session, host="h", port=1, ssl=False, verify_ssl=True)
         assert client.ssl_context is False
+        assert client.presence_states == () and client.diagnostics == {}
         await client.async_close()
         await client.async_set_push_url(None)
         await client.async_remove_push_url("https://ha.example/hook")
@@ -219,6 +222,7 @@ async def test_base_class_defaults_say_unsupported() -> None:
             client.async_transfer("2", extension="1"),
             client.async_listen("1", "2", ListenMode.LISTEN),
             client.async_set_dnd("1", True),
+            client.async_set_presence("1", "away"),
             client.async_page(group="1"),
             client.async_list_wakeup_alarms(),
             client.async_set_wakeup_alarm(alarm),

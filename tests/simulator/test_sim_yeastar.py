@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -173,11 +176,13 @@ async def test_extension_paging(clock: FakeClock) -> None:
         assert len(server.requests_to("extension/list")) == 3
         item = answer["data"][0]
         assert isinstance(item["id"], int) and isinstance(item["number"], str)
-        assert item["online_status"]["sip_phone"]["status"] in (0, 1)
+        sip = item["online_status"]["sip_phone"]
+        assert "status" not in sip and isinstance(sip["status_list"], list)
+        assert item["online_status"]["linkus_mobile"]["status"] in (0, 1)
         assert (await api.get("extension/list"))["data"].__len__() == 10
 
 
-async def test_dnd_trunks_and_queues(api: Api, model: PbxModel) -> None:
+async def test_dnd_trunks_and_queues(api: Api, model: PbxModel, server: YeastarServer) -> None:
     ext = model.extensions["101"]
     answer = await api.post("extension/update", {"id": ext.id, "presence_status": "do_not_disturb"})
     assert answer["errcode"] == 0 and ext.dnd
@@ -192,31 +197,53 @@ async def test_dnd_trunks_and_queues(api: Api, model: PbxModel) -> None:
         "Backup-Trunk": 1,
         "GSM-Gateway": 3,
     }
+    assert {t["name"]: t["type"] for t in trunks["data"]} == {
+        "SIP-Provider": "register",
+        "Backup-Trunk": "register",
+        "GSM-Gateway": "GSM",
+    }
     queues = await api.get("queue/list")
     assert "data" not in queues and queues["total_number"] == 2
     assert queues["queue_list"][0]["number"] == "6400"
     agents = await api.get("queue/agent_status", id=1)
     assert {a["number"] for a in agents["data"]} == {"101", "102", "109"}
     ids = f"{model.extensions['102'].id},{model.extensions['109'].id}"
-    paused = await api.get(
-        "queue/agent_pause", ext_ids=ids, queue_id=1, operation="pause", reason="Lunch"
-    )
+    pause = {"ext_ids": ids, "queue_id": 1, "operation": "pause"}
+    # The reason is a pause reason's feature code, not free text.
+    assert (await api.get("queue/agent_pause", **pause, reason="Lunch"))["errcode"] == 40002
+    reasons = await api.get("queue_pause_reason/list")
+    assert {"code": "*01", "reason": "Lunch"} in reasons["data"]
+    paused = await api.get("queue/agent_pause", **pause, reason="*01")
     assert paused["errcode"] == 0
     assert model.queues["6400"].agents["102"].pause_reason == "Lunch"
     agents = await api.get("queue/agent_status", id=1)
     assert {a["number"]: a["is_pause"] for a in agents["data"]} == {"101": 0, "102": 1, "109": 1}
-    assert (await api.get("queue/agent_logout", ext_ids=ids, queue_id=1))["errcode"] == 0
-    assert not model.queues["6400"].agents["109"].logged_in
-    assert (await api.get("queue/agent_login", ext_ids=ids, queue_id=1))["errcode"] == 0
+    server.pause_reason_plan = False
+    assert (await api.get("queue/agent_pause", **pause, reason="*01"))["errcode"] == 40002
+    assert (await api.get("queue/agent_pause", **pause))["errcode"] == 0
+    # One endpoint logs in and out: queue/agent_logout does not exist.
+    async with api.session.get(api.url("queue/agent_logout")) as response:
+        assert response.status == 404
+    assert (await api.get("queue/agent_login", ext_ids=ids, queue_id=1))["errcode"] == 40002
+    out = await api.get("queue/agent_login", ext_ids=ids, queue_id=1, operation="logout")
+    assert out["errcode"] == 0 and not model.queues["6400"].agents["109"].logged_in
+    back = await api.get("queue/agent_login", ext_ids=ids, queue_id=1, operation="login")
+    assert back["errcode"] == 0 and model.queues["6400"].agents["109"].logged_in
     assert (await api.get("queue/agent_status", id=99))["errcode"] == 60001
     call = model.inbound_call("5551234", "6401")
-    status = await api.get("queue/call_status")
-    assert status["data"][1] == {
-        "queue_id": 2,
-        "queue_number": "6401",
-        "waiting_count": 1,
-        "waiting_calls": [{"call_id": call.call_id, "caller": "5551234", "wait_time": 0}],
-    }
+    assert (await api.get("queue/call_status"))["errcode"] == 40002
+    status = await api.get("queue/call_status", id=2)
+    assert status["waiting_calls"] == 1 and status["active_calls"] == 0
+    assert status["waiting_list"] == [
+        {
+            "call_id": call.call_id,
+            "caller_number": "5551234",
+            "caller_display_name": "",
+            "callee_number": "2",
+            "callee_display_name": model.queues["6401"].name,
+            "duration": 0,
+        }
+    ]
 
 
 async def test_call_query_dial_hangup(api: Api, model: PbxModel) -> None:
@@ -257,9 +284,10 @@ async def test_inbound_transfer_paging_and_inbound_control(
         "101",
         "ANSWERED",
     )
-    moved = await api.post(
-        "call/transfer", {"type": "blind", "channel_id": inbound["channel_id"], "number": "102"}
-    )
+    blind = {"type": "blind", "channel_id": inbound["channel_id"], "number": "102"}
+    # transfer-a-call.html: a blind transfer names the transferring extension.
+    assert (await api.post("call/transfer", blind))["errcode"] == 40002
+    moved = await api.post("call/transfer", {**blind, "dial_permission": "101"})
     assert moved["errcode"] == 0 and call.leg_of("102") is not None
     model.hangup(call.call_id)
     paged = await api.post("call/dial", {"caller": "101", "callee": "6300", "auto_answer": "yes"})
@@ -355,12 +383,12 @@ async def test_websocket_events(api: Api, model: PbxModel, server: YeastarServer
             "ANSWERED",
             "Internal",
         )
-        server.msg_as_object_rate = 1.0
+        # event-agent-status-changed.html: msg is an object, the queue number "queue-6400".
         model.agent_pause("6400", "101", "Lunch")
         envelope = await receive_envelope(ws, 30029)
         assert envelope["sn"] == server.sn
         assert envelope["msg"] == {
-            "queue_number": "6400",
+            "queue_number": "queue-6400",
             "agent_number": "101",
             "status": "Paused",
             "reason": "Lunch",
@@ -389,8 +417,14 @@ async def test_webhook(model: PbxModel) -> None:
     received: list[dict[str, Any]] = []
     got = asyncio.Event()
 
+    signatures: list[bool] = []
+
     async def hook(request: web.Request) -> web.Response:
-        received.append(await request.json())
+        body = await request.read()
+        # monitor-events-via-webhook.html: Base64 HMAC-SHA256 of the raw body with the secret.
+        digest = hmac.new(b"k" * 32, body, hashlib.sha256).digest()
+        signatures.append(request.headers.get("X-Signature") == base64.b64encode(digest).decode())
+        received.append(json.loads(body))
         got.set()
         return web.Response()
 
@@ -407,6 +441,7 @@ async def test_webhook(model: PbxModel) -> None:
             client_id="cid",
             client_secret="secret",
             webhook_url=f"http://127.0.0.1:{port}/hook",
+            webhook_secret="k" * 32,
         ):
             model.set_presence("101", "lunch")
             await asyncio.wait_for(got.wait(), 2)
@@ -414,6 +449,38 @@ async def test_webhook(model: PbxModel) -> None:
         await runner.cleanup()
     assert received[0]["type"] == 30009
     assert json.loads(received[0]["msg"]) == {"extension": "101", "status": "lunch"}
+    assert signatures == [True]
+
+
+async def test_defaults_are_the_documented_limits(model: PbxModel) -> None:
+    server = YeastarServer(model, client_id="cid", client_secret="secret")
+    assert server.access_token_ttl == 1800 and server.refresh_token_ttl == 86400
+    assert server.max_tokens == 8 and server.ws_idle_timeout == 60
+    assert len(server.webhook_secret) == 32
+
+
+async def test_linkus_clients_report_their_kind(
+    api: Api, model: PbxModel, server: YeastarServer
+) -> None:
+    url = api.url("subscribe")
+    async with api.session.ws_connect(url, params={"access_token": api.token}) as ws:
+        await ws.send_json({"topic_list": [30007]})
+        assert json.loads(await ws.receive_str())["errcode"] == 0
+        server.set_linkus("101", "Mobile", True)
+        server.set_linkus("101", "Mobile", True)  # no change, no event
+        assert await receive_event(ws, 30007) == {
+            "extension": "101",
+            "kind": "Mobile",
+            "status": "Registered",
+            "registered_ip": "192.0.2.10",
+        }
+        listed = await api.get("extension/list", page_size=100)
+        item = next(i for i in listed["data"] if i["number"] == "101")
+        assert item["online_status"]["linkus_mobile"]["status"] == 1
+        server.set_linkus("101", "Mobile", False)
+        assert (await receive_event(ws, 30007))["status"] == "Unregistered"
+    with pytest.raises(ValueError):
+        server.set_linkus("101", "Phone", True)
 
 
 async def test_websocket_inventory_and_inbound_control_events(
@@ -451,3 +518,24 @@ async def test_websocket_inventory_and_inbound_control_events(
         )
         await ws.send_json({"topic_list": "all"})
         assert json.loads(await ws.receive_str())["errcode"] == 40002
+
+
+async def test_queue_call_status_lists_and_paused_login(api: Api, model: PbxModel) -> None:
+    """query-call-status-of-a-queue.html (active and ringing calls) and agent_login's is_paused."""
+    call = model.inbound_call("5551234", "6400")
+    status = await api.get("queue/call_status", id=1)
+    ringing = {entry["callee_number"] for entry in status["ringing_list"]}
+    assert status["ringing_calls"] == len(ringing) > 0 and status["waiting_calls"] == 1
+    agent = sorted(ringing)[0]
+    model.answer(call.call_id, agent)
+    status = await api.get("queue/call_status", id=1)
+    assert status["active_calls"] == 1 and status["active_list"][0]["callee_number"] == agent
+    assert status["active_list"][0]["call_id"] == call.call_id
+    ids = str(model.extensions["109"].id)
+    login = {"ext_ids": ids, "queue_id": 1, "operation": "login"}
+    assert (await api.get("queue/agent_login", **login, is_paused="2"))["errcode"] == 40002
+    await api.get("queue/agent_login", ext_ids=ids, queue_id=1, operation="logout")
+    answer = await api.get("queue/agent_login", **login, is_paused="1", reason="*02")
+    assert answer["errcode"] == 0
+    agent_109 = model.queues["6400"].agents["109"]
+    assert (agent_109.logged_in, agent_109.paused, agent_109.pause_reason) == (True, True, "Break")

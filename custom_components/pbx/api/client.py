@@ -147,6 +147,19 @@ class PbxClient(abc.ABC):
         """Turn one HTTP push from the PBX into events (`WEBHOOK_EVENTS`)."""
         raise PbxUnsupportedError("this PBX does not push over HTTP")
 
+    def take_read_events(self) -> list[PbxEvent]:
+        """Events the last full read found besides its snapshot, once each (empty by default).
+
+        A PBX whose pushes were lost (its subscriptions gone) tells it here: `ChannelChange`
+        while they are down and up again, and the ends of the calls the lost pushes left open.
+        """
+        return []
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """What the client counted that helps a diagnosis (no secrets); empty by default."""
+        return {}
+
     async def async_set_push_url(self, url: str | None) -> None:
         """Tell the PBX (or the client) where pushes must be sent; `None` to stop."""
 
@@ -192,6 +205,15 @@ class PbxClient(abc.ABC):
     async def async_set_dnd(self, extension: str, enabled: bool) -> None:
         """Switch do-not-disturb of an extension."""
         raise self._unsupported(Capability.DND)
+
+    @property
+    def presence_states(self) -> tuple[str, ...]:
+        """The presence states the PBX knows, as it names them (`Capability.PRESENCE`)."""
+        return ()
+
+    async def async_set_presence(self, extension: str, presence: str) -> None:
+        """Set an extension's presence to one of `presence_states`."""
+        raise self._unsupported(Capability.PRESENCE)
 
     async def async_page(
         self,

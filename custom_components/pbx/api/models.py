@@ -32,6 +32,9 @@ class Capability(StrEnum):
     INBOUND_CONTROL = "inbound_control"
     REGISTRATION = "registration"
     """The PBX tells whether an extension's phones are registered (`Extension.registered`)."""
+    PRESENCE = "presence"
+    """The PBX tells and sets an extension's presence (`Extension.presence`, one of the
+    client's `presence_states`)."""
     EVENT_STREAM = "event_stream"
     """The client holds a connection that yields events (`PbxClient.async_events`)."""
     WEBHOOK_EVENTS = "webhook_events"
@@ -146,6 +149,8 @@ class Extension:
     registered: bool | None = None
     dnd: bool | None = None
     vendor_id: str | None = None
+    presence: str | None = None
+    """The presence state as the PBX names it (`Capability.PRESENCE`), e.g. `lunch`."""
     """The PBX's internal id for the extension, where it has one besides the number."""
 
     @property
@@ -260,6 +265,7 @@ class ExtensionChange:
     state: ExtensionState | None = None
     registered: bool | None = None
     dnd: bool | None = None
+    presence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ event stream of `session.py` and `stream.py`)."""
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-list.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/make-a-call.html
+#   (each request below cites its own page)
 
 from __future__ import annotations
 
@@ -43,10 +44,12 @@ from .wire import (
     CALL_TYPES,
     ERR_NOT_FOUND,
     PAGE_SIZE,
+    PRESENCE_STATES,
     _id_value,
     _members,
     _status,
     _transfer_channel,
+    online_endpoints,
     parse_alarm,
     parse_call,
     render_alarm,
@@ -72,11 +75,13 @@ class YeastarClient(YeastarStream):
         verify_ssl: bool,
         client_id: str,
         client_secret: str,
+        webhook_secret: str | None = None,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect`.
 
         `client_id` and `client_secret` are the PBX's OpenAPI credentials (sent as the
-        `username` and `password` of `get_token`).
+        `username` and `password` of `get_token`); `webhook_secret`, the secret of the PBX's
+        webhook, makes pushes without its signature be refused.
         """
         super().__init__(
             session,
@@ -86,6 +91,7 @@ class YeastarClient(YeastarStream):
             verify_ssl=verify_ssl,
             client_id=client_id,
             client_secret=client_secret,
+            webhook_secret=webhook_secret,
         )
         self._extension_ids: dict[str, str] = {}
         self._queue_ids: dict[str, str] = {}
@@ -99,6 +105,7 @@ class YeastarClient(YeastarStream):
                 Capability.HANGUP,
                 Capability.TRANSFER,
                 Capability.DND,
+                Capability.PRESENCE,
                 Capability.PAGING,
                 Capability.WAKEUP_ALARMS,
                 Capability.QUEUE_AGENTS,
@@ -115,6 +122,7 @@ class YeastarClient(YeastarStream):
 
     async def async_connect(self) -> PbxInfo:
         """Log in and read the PBX's identity (its serial number)."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-pbx-information.html
         await self._token()
         data = as_mapping((await self._api("GET", "system/information")).get("data"))
         serial = as_str(data.get("sn"))
@@ -148,10 +156,15 @@ class YeastarClient(YeastarStream):
         )
         legs = leg_states(legs_of(calls))
         extensions: dict[str, Extension] = {}
+        endpoints: dict[str, set[str]] = {}
         for item in raw_extensions:
             extension = self._parse_extension(item, legs)
             if extension is not None:
                 extensions[extension.number] = extension
+                endpoints[extension.number] = online_endpoints(
+                    as_mapping(item.get("online_status"))
+                )
+        self._endpoints = endpoints
         self._remember_extensions(extensions.values())
         self._queue_ids = {
             queue.number: queue.vendor_id
@@ -171,10 +184,15 @@ class YeastarClient(YeastarStream):
         self._extension_ids = {ext.number: ext.vendor_id for ext in extensions if ext.vendor_id}
 
     async def _fetch_extension_pages(self) -> list[Mapping[str, Any]]:
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
         return await self._fetch_all("extension/list")
 
     async def _fetch_all(self, endpoint: str, key: str = "data") -> list[Mapping[str, Any]]:
-        """Every item of a paged list, the pages after the first read at once."""
+        """Every item of a paged list, the pages after the first read at once.
+
+        The list pages (extension, trunk, queue, paging, pause reason) take `page` and
+        `page_size` and answer `total_number`.
+        """
         first = await self._api("GET", endpoint, params={"page": 1, "page_size": PAGE_SIZE})
         items = [as_mapping(item) for item in as_list(first.get(key))]
         total = as_int(first.get("total_number")) or len(items)
@@ -199,9 +217,8 @@ class YeastarClient(YeastarStream):
             _LOGGER.debug("Yeastar extension without a number dropped")
             return None
         online = as_mapping(item.get("online_status"))
-        registered: bool | None = None
-        if online:
-            registered = any(as_int(as_mapping(v).get("status")) == 1 for v in online.values())
+        # Registered: online on any endpoint (a SIP phone in `sip_phone.status_list`, or Linkus).
+        registered = bool(online_endpoints(online)) if online else None
         presence = as_str(item.get("presence_status"))
         state = busiest_state(legs.get(number, []))
         if state is None and registered is not None:
@@ -213,13 +230,14 @@ class YeastarClient(YeastarStream):
             registered=registered,
             dnd=None if presence is None else presence == "do_not_disturb",
             vendor_id=as_str(item.get("id")),
+            presence=presence,
         )
 
     async def _fetch_trunks(self) -> dict[str, Trunk]:
-        reply = await self._api("GET", "trunk/list")
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-trunk-list.html
+        #   paged; type register|peer|account|FXO|BRI|E1|J1|T1|GSM|UMTS|LTE|CDMA, kept as given.
         trunks: dict[str, Trunk] = {}
-        for item in as_list(reply.get("data")):
-            item = as_mapping(item)
+        for item in await self._fetch_all("trunk/list"):
             name = as_str(item.get("name"))
             if name is not None:
                 trunks[name] = Trunk(
@@ -228,18 +246,25 @@ class YeastarClient(YeastarStream):
         return trunks
 
     async def _fetch_queues(self) -> dict[str, Queue]:
-        reply = await self._api("GET", "queue/list")
-        raw = [as_mapping(item) for item in as_list(reply.get("queue_list"))]
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-list.html
+        #   paged, the items under `queue_list`.
+        raw = await self._fetch_all("queue/list", "queue_list")
         raw = [item for item in raw if as_str(item.get("number")) and as_str(item.get("id"))]
         if not raw:
             return {}
-        waiting, *agent_replies = await asyncio.gather(
-            self._fetch_waiting(),
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-agent-status-of-a-queue.html
+        agent_replies = await asyncio.gather(
             *(
                 self._api("GET", "queue/agent_status", params={"id": as_str(q.get("id"))})
                 for q in raw
             ),
         )
+        counts = await asyncio.gather(
+            *(self._fetch_waiting(as_str(q.get("id")) or "") for q in raw)
+        )
+        waiting = {
+            as_str(q.get("number")) or "": count for q, count in zip(raw, counts, strict=True)
+        }
         queues: dict[str, Queue] = {}
         for item, agents_reply in zip(raw, agent_replies, strict=True):
             number = as_str(item.get("number")) or ""
@@ -271,23 +296,19 @@ class YeastarClient(YeastarStream):
             pause_reason=as_str(item.get("pause_reason")),
         )
 
-    async def _fetch_waiting(self) -> dict[str, int]:
-        """Callers waiting per queue number; empty where the firmware does not say."""
+    async def _fetch_waiting(self, queue_id: str) -> int | None:
+        """Callers waiting in one queue; `None` where the firmware does not say."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-call-status-of-a-queue.html
+        #   `id` required; top-level `waiting_calls` (a count) and `waiting_list`.
         try:
-            reply = await self._api("GET", "queue/call_status")
+            reply = await self._api("GET", "queue/call_status", params={"id": queue_id})
         except PbxCommandError as err:
             _LOGGER.debug("Yeastar queue/call_status unavailable: %s", err)
-            return {}
-        waiting: dict[str, int] = {}
-        for item in as_list(reply.get("data")):
-            item = as_mapping(item)
-            number = as_str(item.get("queue_number"))
-            count = as_int(item.get("waiting_count"))
-            if count is None and isinstance(item.get("waiting_calls"), list):
-                count = len(item["waiting_calls"])
-            if number is not None and count is not None:
-                waiting[number] = count
-        return waiting
+            return None
+        count = as_int(reply.get("waiting_calls"))
+        if count is None and isinstance(reply.get("waiting_list"), list):
+            count = len(reply["waiting_list"])
+        return count
 
     async def _fetch_alarms(self) -> dict[str, tuple[WakeupAlarm, ...]]:
         """Wake-up alarms per extension; none where the PBX does not let us read them."""
@@ -303,6 +324,7 @@ class YeastarClient(YeastarStream):
 
     async def _fetch_calls(self) -> dict[str, Call]:
         """Active calls: `call/query` needs a filter, so one request per call type."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html
         replies = await asyncio.gather(
             *(self._api("GET", "call/query", params={"type": kind}) for kind in CALL_TYPES)
         )
@@ -322,6 +344,7 @@ class YeastarClient(YeastarStream):
         self, extension: str, number: str, *, auto_answer: bool = False
     ) -> str | None:
         """`call/dial`: ring `extension` (or not, with `auto_answer`), then call `number`."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/make-a-call.html
         reply = await self._api(
             "POST",
             "call/dial",
@@ -337,6 +360,7 @@ class YeastarClient(YeastarStream):
         self, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
         """`call/hangup` the channels of a call, or the extension's channel in its calls."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/hang-up-a-call.html
         if call_id is not None:
             what = f"call {call_id}"
             members = [
@@ -373,24 +397,28 @@ class YeastarClient(YeastarStream):
         self, number: str, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
         """Blind `call/transfer` of the other party of an extension's call, or of a call."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/transfer-a-call.html
+        #   blind: channel_id of the member transferred, number, dial_permission (the
+        #   transferor's extension, whose call permissions apply).
         if call_id is not None:
             what = f"call {call_id}"
-            channel = _transfer_channel(await self._query_calls(call_id=call_id), None)
+            found = _transfer_channel(await self._query_calls(call_id=call_id), None)
         elif extension is not None:
             what = f"extension {extension}"
-            channel = _transfer_channel(await self._query_calls(extension=extension), extension)
+            found = _transfer_channel(await self._query_calls(extension=extension), extension)
         else:
             raise PbxCommandError(None, "transfer needs an extension or a call id")
-        if channel is None:
+        if found is None:
             raise PbxCommandError(None, f"{what} has no answered call to transfer")
-        await self._api(
-            "POST",
-            "call/transfer",
-            json={"type": "blind", "channel_id": channel, "number": number},
-        )
+        channel, transferor = found
+        body = {"type": "blind", "channel_id": channel, "number": number}
+        if transferor is not None:
+            body["dial_permission"] = transferor
+        await self._api("POST", "call/transfer", json=body)
 
     async def async_set_dnd(self, extension: str, enabled: bool) -> None:
         """DND is the presence `do_not_disturb`; off means `available`."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/edit-an-extension.html
         extension_id = await self._extension_id(extension)
         await self._api(
             "POST",
@@ -399,6 +427,23 @@ class YeastarClient(YeastarStream):
                 "id": _id_value(extension_id),
                 "presence_status": "do_not_disturb" if enabled else "available",
             },
+        )
+
+    @property
+    def presence_states(self) -> tuple[str, ...]:
+        """The presence states of extension/list and event 30009."""
+        return PRESENCE_STATES
+
+    async def async_set_presence(self, extension: str, presence: str) -> None:
+        """`extension/update` the extension's `presence_status`."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/edit-an-extension.html
+        if presence not in PRESENCE_STATES:
+            raise PbxCommandError(None, f"{presence} is not a presence of this PBX")
+        extension_id = await self._extension_id(extension)
+        await self._api(
+            "POST",
+            "extension/update",
+            json={"id": _id_value(extension_id), "presence_status": presence},
         )
 
     async def async_page(
@@ -419,6 +464,7 @@ class YeastarClient(YeastarStream):
             raise PbxUnsupportedError("Yeastar cannot play a message or prompt when paging")
         if source is None:
             source = await self._paging_source(group)
+        # make-a-call.html: the callee may be a paging group's number.
         reply = await self._api(
             "POST", "call/dial", json={"caller": source, "callee": group, "auto_answer": "yes"}
         )
@@ -426,6 +472,7 @@ class YeastarClient(YeastarStream):
 
     async def _paging_source(self, group: str) -> str:
         """The extension that pages `group`: its first broadcaster, else its first member."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-paging-list.html
         for item in await self._fetch_all("paging/list"):
             if as_str(item.get("number")) != group:
                 continue
@@ -439,7 +486,7 @@ class YeastarClient(YeastarStream):
         raise PbxCommandError(None, f"paging group {group} does not exist on the PBX")
 
     async def async_list_wakeup_alarms(self, extension: str | None = None) -> list[WakeupAlarm]:
-        """`wakeupcall/list`, of one extension or all."""
+        """`wakeupcall/list`, of one extension or all (Assumed: no public page)."""
         alarms = []
         for item in await self._fetch_all("wakeupcall/list"):
             alarm = parse_alarm(item)
@@ -450,7 +497,10 @@ class YeastarClient(YeastarStream):
         return alarms
 
     async def async_set_wakeup_alarm(self, alarm: WakeupAlarm) -> WakeupAlarm:
-        """`wakeupcall/create` (no `alarm_id`) or `wakeupcall/update`; return it as stored."""
+        """`wakeupcall/create` (no `alarm_id`) or `wakeupcall/update`; return it as stored.
+
+        Assumed: no public page describes these requests (see `wire.parse_alarm`).
+        """
         body = render_alarm(alarm)
         if alarm.alarm_id is None:
             reply = await self._api("POST", "wakeupcall/create", json=body)
@@ -464,36 +514,72 @@ class YeastarClient(YeastarStream):
         return parse_alarm(as_mapping(reply.get("data"))) or replace(alarm, alarm_id=alarm_id)
 
     async def async_delete_wakeup_alarm(self, alarm_id: str) -> None:
-        """`wakeupcall/delete`."""
+        """`wakeupcall/delete` (Assumed: no public page)."""
         await self._api("GET", "wakeupcall/delete", params={"id": alarm_id})
 
     async def async_queue_agent(
         self, queue: str, extension: str, action: AgentAction, reason: str | None = None
     ) -> None:
-        """`queue/agent_login|agent_logout|agent_pause` with the ids of the queue and agent."""
+        """`queue/agent_login` (log in or out) or `queue/agent_pause` of one agent."""
         queue_id, extension_id = await asyncio.gather(
             self._queue_id(queue), self._extension_id(extension)
         )
         params = {"ext_ids": extension_id, "queue_id": queue_id}
-        # Assumed: agent_login / agent_logout take the parameters of the documented agent_pause.
-        if action is AgentAction.LOGIN:
-            endpoint = "queue/agent_login"
-        elif action is AgentAction.LOGOUT:
-            endpoint = "queue/agent_logout"
-        else:
-            endpoint = "queue/agent_pause"
-            params["operation"] = action.value
-            if reason and action is AgentAction.PAUSE:
-                params["reason"] = reason
-        await self._api("GET", endpoint, params=params)
+        if action in (AgentAction.LOGIN, AgentAction.LOGOUT):
+            # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/queue-management-log-in-or-log-out-agents.html
+            #   one endpoint, operation login|logout.
+            params["operation"] = "login" if action is AgentAction.LOGIN else "logout"
+            await self._api("GET", "queue/agent_login", params=params)
+            return
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/queue-management-pause-or-unpause-agents.html
+        #   operation pause|unpause; reason is the feature code of a pause reason on the PBX,
+        #   only on the Enterprise and Ultimate plans ("otherwise the request will fail").
+        params["operation"] = action.value
+        if not reason or action is not AgentAction.PAUSE:
+            await self._api("GET", "queue/agent_pause", params=params)
+            return
+        params["reason"] = await self._pause_code(reason)
+        try:
+            await self._api("GET", "queue/agent_pause", params=params)
+        except PbxCommandError as err:
+            raise PbxCommandError(
+                err.code,
+                f"the PBX refused to pause with the reason {reason} ({err.reason}); pause "
+                "reasons work only on the Enterprise and Ultimate plans",
+            ) from None
+
+    async def _pause_code(self, reason: str) -> str:
+        """The feature code of a pause reason given by its code ("*01") or its name ("Lunch")."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-queue-pause-reason-list.html
+        try:
+            items = await self._fetch_all("queue_pause_reason/list")
+        except PbxCommandError as err:
+            _LOGGER.debug("Yeastar queue_pause_reason/list unavailable: %s", err)
+            return reason
+        known = [
+            (code, name)
+            for item in items
+            if (code := as_str(item.get("code"))) is not None
+            and (name := as_str(item.get("reason"))) is not None
+        ]
+        wanted = reason.strip().casefold()
+        for code, name in known:
+            if wanted in (code.casefold(), name.casefold()):
+                return code
+        names = ", ".join(name for _, name in known) or "none"
+        raise PbxCommandError(
+            None, f"the PBX has no pause reason {reason}; its pause reasons: {names}"
+        )
 
     async def async_accept_inbound(self, call_id: str) -> None:
         """`call/accept_inbound` with the inbound channel of the call."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/accept-a-call.html
         channel = await self._inbound_channel(call_id)
         await self._api("POST", "call/accept_inbound", json={"channel_id": channel})
 
     async def async_refuse_inbound(self, call_id: str) -> None:
         """`call/refuse_inbound` with the inbound channel of the call."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/refuse-a-call.html
         channel = await self._inbound_channel(call_id)
         await self._api("POST", "call/refuse_inbound", json={"channel_id": channel})
 
@@ -506,6 +592,7 @@ class YeastarClient(YeastarStream):
         raise PbxCommandError(None, f"no inbound call {call_id} waits on the PBX")
 
     async def _query_calls(self, **params: str) -> list[Mapping[str, Any]]:
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html
         reply = await self._api("GET", "call/query", params=params)
         return [as_mapping(item) for item in as_list(reply.get("data"))]
 

@@ -51,6 +51,7 @@ class YeastarSession(PbxClient):
         verify_ssl: bool,
         client_id: str,
         client_secret: str,
+        webhook_secret: str | None = None,
     ) -> None:
         """Prepare the session; nothing is sent until the first request."""
         super().__init__(
@@ -59,8 +60,9 @@ class YeastarSession(PbxClient):
             port=port,
             ssl=ssl,
             verify_ssl=verify_ssl,
-            secrets=(client_secret,),
+            secrets=(client_secret, webhook_secret),
         )
+        self._webhook_secret = webhook_secret or None
         self._client_id = client_id
         self._client_secret = client_secret
         self._access_token: str | None = None
@@ -79,7 +81,11 @@ class YeastarSession(PbxClient):
         json: Mapping[str, Any] | None = None,
         token: str | None = None,
     ) -> Mapping[str, Any]:
-        """One request; returns the decoded object (errcode not yet checked)."""
+        """One request; returns the decoded object (errcode not yet checked).
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/request-structure.html:
+        `User-Agent: OpenAPI` on every request, the token in `?access_token=`.
+        """
         query = {k: str(v) for k, v in (params or {}).items()}
         if token is not None:
             query["access_token"] = token
@@ -108,7 +114,13 @@ class YeastarSession(PbxClient):
         raise PbxCommandError(code, message)
 
     async def _login(self) -> None:
-        """Get a new access token with the client id and secret."""
+        """Get a new access token with the client id and secret.
+
+        The PBX allows few tokens per application (get-access-token.html; 60002 beyond): the
+        token this one replaces is revoked first, so that one is valid at a time.
+        """
+        await self._revoke(self._access_token)
+        self._access_token = None
         reply = await self._send(
             "POST",
             "get_token",
@@ -126,6 +138,7 @@ class YeastarSession(PbxClient):
 
     async def _refresh(self) -> bool:
         """Renew the access token with the refresh token; False if that is not possible."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/refresh-access-token.html
         if self._refresh_token is None or time.monotonic() >= self._refresh_expires:
             return False
         reply = await self._send(
@@ -196,6 +209,11 @@ class YeastarSession(PbxClient):
         self._closed = True
         token, self._access_token = self._access_token, None
         self._refresh_token = None
+        await self._revoke(token)
+
+    async def _revoke(self, token: str | None) -> None:
+        """`del_token` a token (one the PBX may already have dropped: failures are fine)."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/revoke-access-token.html
         if token is None:
             return
         try:

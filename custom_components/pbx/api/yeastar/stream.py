@@ -2,12 +2,17 @@
 
 # Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-webhook.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-events-overview.html
+#   (the WebSocket is dropped after 60 s without interaction; its token lives 30 minutes)
 
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import replace
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -59,11 +64,15 @@ from .wire import (
     _decode,
     _members,
     _status,
+    endpoint_kind,
     parse_call,
+    queue_number,
     trunk_state,
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-signature"
 
 
 class YeastarStream(YeastarSession):
@@ -91,33 +100,74 @@ class YeastarStream(YeastarSession):
         super().__init__(session, **connection)
         # What the last snapshot told, for events and actions.
         self._names: dict[str, str] = {}
+        # The endpoints (Sip, Mobile, Desktop, Web, Pad) each extension is online on.
+        self._endpoints: dict[str, set[str]] = {}
         # Active calls as events (30011) and re-reads leave them, and when events last touched
         # each call, so that a re-read which started earlier does not undo a newer event.
         self._calls: dict[str, Call] = {}
         self._event_seq = 0
         self._touched: dict[str, int] = {}
         self._tracker = CallTracker()
+        self._announced: set[str] = set()
         self._calls_reread = False
         self._tracker_seeded = False
+        self._accepted_pushes = 0
+        self._refused_pushes = 0
 
     def parse_push(self, method: str, headers: Mapping[str, str], body: bytes) -> list[PbxEvent]:
-        """Turn one webhook POST of the PBX (the event envelope as JSON) into events."""
+        """Turn one webhook POST of the PBX (the event envelope as JSON) into events.
+
+        With the webhook's secret, a push without its signature is refused (and counted).
+        """
         if method.upper() != "POST":
             _LOGGER.debug("Yeastar webhook %s request ignored", method[:16])
             return []
+        if self._webhook_secret is not None and not self._signed(headers, body):
+            self._refused_pushes += 1
+            _LOGGER.debug("Yeastar webhook push without a valid signature refused")
+            return []
+        self._accepted_pushes += 1
         return self._parse_message(body)
+
+    def _signed(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether `X-Signature` is the push's signature with the webhook's secret.
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-webhook.html:
+        the Base64 HMAC-SHA256 of the raw body with the webhook's 32-character secret.
+        """
+        assert self._webhook_secret is not None
+        given = next(
+            (value for key, value in headers.items() if key.lower() == SIGNATURE_HEADER), None
+        )
+        if not isinstance(given, str) or len(given) > 256:
+            return False
+        digest = hmac.new(self._webhook_secret.encode(), body, hashlib.sha256).digest()
+        return hmac.compare_digest(given.strip().encode(), base64.b64encode(digest))
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """Whether pushes are checked, and how many were accepted and refused."""
+        return {
+            "webhook_signature_checked": self._webhook_secret is not None,
+            "pushes_accepted": self._accepted_pushes,
+            "pushes_refused": self._refused_pushes,
+        }
 
     async def async_events(self) -> AsyncGenerator[PbxEvent]:
         """Subscribe to the PBX's WebSocket and yield its events, reconnecting for ever."""
         failures = 0
         stale: str | None = None
         quick_retry = True
+        announced = False
+        up_since: float | None = None
         while True:
             token: str | None = None
-            up_since: float | None = None
             try:
                 token = await self._token(stale=stale)
                 stale = None
+                # The PBX drops a socket when the token it was opened with expires: move to a
+                # fresh token when that token is due for renewal (before it expires).
+                renew_by = self._renew_at
                 async with asyncio.timeout(self.socket_timeout):
                     ws = await self._session.ws_connect(
                         self._subscribe_url(token),
@@ -129,13 +179,20 @@ class YeastarStream(YeastarSession):
                 try:
                     async with asyncio.timeout(self.socket_timeout):
                         await self._subscribe(ws)
-                    up_since = time.monotonic()
                     quick_retry = True
+                    if not announced:
+                        up_since = time.monotonic()
+                    # After a move to a fresh token too: what happened in between is read again.
+                    announced = True
                     yield ChannelChange(True)
-                    beat = _Heartbeat(time.monotonic() + self.heartbeat_interval)
+                    beat = _Heartbeat(time.monotonic() + self.heartbeat_interval, renew_by)
                     while (events := await self._receive(ws, beat)) is not None:
                         for event in events:
                             yield event
+                    if beat.renewing:
+                        _LOGGER.debug("Yeastar event socket moves to a fresh token")
+                        stale = token
+                        continue
                     _LOGGER.debug("Yeastar event socket closed (code %s)", ws.close_code)
                     if ws.close_code == WS_CLOSE_POLICY:
                         stale = token
@@ -148,9 +205,10 @@ class YeastarStream(YeastarSession):
                 _LOGGER.debug(
                     "Yeastar event socket failed: %s", self.redact(err) or type(err).__name__
                 )
-            if up_since is not None:
+            if announced:
+                announced = False
                 yield ChannelChange(False)
-                if time.monotonic() - up_since >= self.healthy_after:
+                if up_since is not None and time.monotonic() - up_since >= self.healthy_after:
                     failures = 0
             if stale is not None and quick_retry:
                 quick_retry = False
@@ -174,6 +232,8 @@ class YeastarStream(YeastarSession):
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Ask for the topics; return once the PBX confirmed them."""
+        # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/monitor-events-via-websocket.html
+        #   {"topic_list": [...]} -> {"errcode": 0, "errmsg": "SUCCESS"}
         await ws.send_str(json.dumps({"topic_list": list(TOPICS)}))
         while True:
             message = await ws.receive()
@@ -196,21 +256,25 @@ class YeastarStream(YeastarSession):
             now = time.monotonic()
             if beat.unanswered is not None and now - beat.unanswered > 2 * self.heartbeat_interval:
                 raise PbxConnectionError("the PBX stopped answering heartbeats")
+            if now >= beat.renew_by:
+                beat.renewing = True
+                return None
             if now >= beat.due:
+                # monitor-events-via-websocket.html: "heartbeat" -> "heartbeat response"; the PBX
+                # drops a socket without interaction for 60 s (heartbeat_interval stays far inside).
                 await ws.send_str("heartbeat")
                 beat.due = now + self.heartbeat_interval
                 if beat.unanswered is None:
                     beat.unanswered = now
             try:
-                message = await ws.receive(
-                    timeout=max(min(beat.due - now, self.catch_up_interval), 0.001)
-                )
+                wait = min(beat.due, beat.renew_by) - now
+                message = await ws.receive(timeout=max(min(wait, self.catch_up_interval), 0.001))
             except TimeoutError:
                 if self._calls_reread:
                     # The socket is quiet, so no older event can follow: what the re-read
                     # found (calls begun or ended while events were lost) becomes events.
                     self._calls_reread = False
-                    if events := self._tracker.update(self._calls):
+                    if events := self._track(self._calls):
                         return [*events]
                 continue
             if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
@@ -237,7 +301,7 @@ class YeastarStream(YeastarSession):
         else:
             # Calls in progress before this client started were announced by whoever watched
             # then: they are the baseline, not news.
-            self._tracker.update(calls)
+            self._track(calls)
             self._tracker_seeded = True
 
     def _parse_message(self, data: str | bytes) -> list[PbxEvent]:
@@ -270,11 +334,13 @@ class YeastarStream(YeastarSession):
         if kind == EVENT_INBOUND_REQUEST:
             return self._on_inbound_request(msg)
         if kind == EVENT_TRUNK:
+            # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-trunk-registration-status-changed.html
             name = as_str(msg.get("trunk_name"))
             return [] if name is None else [TrunkChange(name, trunk_state(msg.get("status")))]
         if kind == EVENT_AGENT:
             return self._on_agent(msg)
         if kind == EVENT_CDR:
+            # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-new-cdr.html
             # The call ended with its 30011 already (the tracker measured the duration); a
             # CDR that arrives after that cannot change an event already fired.
             return []
@@ -284,24 +350,52 @@ class YeastarStream(YeastarSession):
             _LOGGER.debug("Yeastar event %s ignored", kind)
             return []
         if kind == EVENT_PRESENCE:
-            return [ExtensionChange(number, dnd=status == "do_not_disturb")] if status else []
+            # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-presence-status-changed.html
+            if not status:
+                return []
+            return [ExtensionChange(number, dnd=status == "do_not_disturb", presence=status)]
         if kind == EVENT_EXTENSION_CALL:
+            # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-call-status-changed.html
             call_state = EXTENSION_CALL_STATES.get(status)
             if call_state is None or self._in_call(number):
                 # The call states (30011) tell ringing from calling; "Busy" does not.
                 return []
             return [ExtensionChange(number, state=call_state)]
-        registered = REGISTRATION.get(status)
-        if registered is None:
+        return self._on_registration(number, msg)
+
+    def _on_registration(self, number: str, msg: Mapping[str, Any]) -> list[PbxEvent]:
+        """30007: one endpoint (`kind`) of the extension registered or not.
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-registration-status-changed.html:
+        kind Sip (a SIP phone), Mobile, Desktop, Web or Pad (Linkus). The extension counts as
+        registered while any endpoint is, so a Linkus app logging out leaves a desk phone's
+        registration alone.
+        """
+        online = REGISTRATION.get((as_str(msg.get("status")) or "").lower())
+        if online is None:
             return []
-        # Assumed: 30007 reports one phone of the extension; it is taken for the extension.
+        # Assumed: an event without a kind is about the SIP phone.
+        kind = endpoint_kind(msg.get("kind")) or "Sip"
+        endpoints = self._endpoints.setdefault(number, set())
+        was_registered = bool(endpoints)
+        if online:
+            endpoints.add(kind)
+        else:
+            endpoints.discard(kind)
+        registered = bool(endpoints)
+        if registered == was_registered and online is not registered:
+            _LOGGER.debug("Yeastar %s endpoint of %s changed; still registered", kind, number)
+            return []
         state: ExtensionState | None = None
         if not self._in_call(number):
             state = ExtensionState.IDLE if registered else ExtensionState.OFFLINE
         return [ExtensionChange(number, state=state, registered=registered)]
 
     def _on_call_state(self, msg: Mapping[str, Any]) -> list[PbxEvent]:
-        """30011: the call's new state, and the call events the change means."""
+        """30011: the call's new state, and the call events the change means.
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-call-status-changed.html
+        """
         call_id, raw = as_str(msg.get("call_id")), msg.get("members")
         members = _members(msg)
         if call_id is None or not isinstance(raw, list) or (raw and not members):
@@ -326,7 +420,26 @@ class YeastarStream(YeastarSession):
         states: list[PbxEvent] = [
             ExtensionChange(number, state=self._call_state(number)) for number in sorted(touched)
         ]
-        return [change, *states, *self._tracker.update(self._calls)]
+        return [
+            change,
+            *states,
+            *self._track(self._calls, ended=previous if change.call is None else None),
+        ]
+
+    def _track(self, calls: Mapping[str, Call], *, ended: Call | None = None) -> list[PbxEvent]:
+        """The call events of the calls' new states.
+
+        A call whose only member is the extension that dials (its first 30011, before the PBX
+        adds whom it calls; see `_dialling`) waits: its `outgoing` then names the callee and the
+        direction. One that ends alone is still announced, then ended.
+        """
+        ready = {call_id: call for call_id, call in calls.items() if not _dialling(call)}
+        events: list[PbxEvent] = []
+        if ended is not None and ended.call_id not in self._announced:
+            events += self._tracker.update({**ready, ended.call_id: ended})
+        events += self._tracker.update(ready)
+        self._announced = set(ready)
+        return events
 
     def _legs_of(self, number: str) -> list[ExtensionState]:
         return leg_states(legs_of(self._calls)).get(number, [])
@@ -340,7 +453,10 @@ class YeastarStream(YeastarSession):
 
     @staticmethod
     def _on_inbound_request(msg: Mapping[str, Any]) -> list[PbxEvent]:
-        """30016: an inbound call waits for accept/refuse (its 30011 announces the ring)."""
+        """30016: an inbound call waits for accept/refuse (its 30011 announces the ring).
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-inbound-call-invitation.html
+        """
         call_id = as_str(msg.get("call_id"))
         inbound = next((d for kind, d in _members(msg) if kind == "inbound"), None)
         if call_id is None or inbound is None:
@@ -356,7 +472,12 @@ class YeastarStream(YeastarSession):
 
     @staticmethod
     def _on_agent(msg: Mapping[str, Any]) -> list[PbxEvent]:
-        queue, agent = as_str(msg.get("queue_number")), as_str(msg.get("agent_number"))
+        """30029: an agent logged in or out, paused or unpaused.
+
+        https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-agent-status-changed.html:
+        `msg` an object, `queue_number` "queue-6402", `reason` the pause reason's name.
+        """
+        queue, agent = queue_number(msg.get("queue_number")), as_str(msg.get("agent_number"))
         status = (as_str(msg.get("status")) or "").lower()
         fields = AGENT_STATUSES.get(status)
         if queue is None or agent is None or fields is None:
@@ -372,13 +493,28 @@ class YeastarStream(YeastarSession):
         return replace(call, caller_name=name)
 
 
+def _dialling(call: Call) -> bool:
+    """Whether the call is an extension alone that dials and hears ringback (ALERT), before
+    the PBX adds whom it calls. A click-to-call's ringing phone (RING) is not: it is
+    announced at once, as nobody is called until it answers."""
+    return (
+        len(call.legs) == 1
+        and call.legs[0].state is ExtensionState.CALLING
+        and call.callee_number is None
+        and call.trunk is None
+    )
+
+
 class _TokenRejectedError(Exception):
     """The event socket refused its token."""
 
 
 class _Heartbeat:
-    """When the next heartbeat is due, and since when one waits for an answer."""
+    """When the next heartbeat is due, since when one waits for an answer, and when the
+    socket's token is due for renewal."""
 
-    def __init__(self, due: float) -> None:
+    def __init__(self, due: float, renew_by: float) -> None:
         self.due = due
+        self.renew_by = renew_by
+        self.renewing = False
         self.unanswered: float | None = None

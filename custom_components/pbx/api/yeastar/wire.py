@@ -5,6 +5,7 @@ messages, calls and wake-up alarms (nothing here sends a request).
 # Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-events-overview.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html
+#   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/error-code-and-error-message.html
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ API_PATH = "/openapi/v1.0/"
 HEADERS = {"User-Agent": "OpenAPI"}
 PAGE_SIZE = 100
 TOKEN_MARGIN = 120.0
-"""Refresh the access token this many seconds before it expires."""
+"""Refresh the access token this many seconds before it expires.
+
+https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/authorization-rule.html:
+the access token expires after 30 minutes, the refresh token after 24 hours.
+"""
 
 ERR_TOKEN_EXPIRED = 10004
 ERR_NOT_FOUND = 60001
@@ -38,18 +43,22 @@ ERR_IP_BLOCKED = 70004
 ERR_IP_FORBIDDEN = 70087
 ERR_API_DISABLED = 70123
 
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-trunk-list.html
+#   (Trunk status; 5 and up to 36 are GSM/FXO/E1/BRI faults or registration, read as down except 5)
 TRUNK_STATES: dict[int, TrunkState | None] = {
     0: None,
     1: TrunkState.UP,
     2: TrunkState.IN_USE,
     3: TrunkState.UNMONITORED,
     4: TrunkState.REGISTERING,
+    5: TrunkState.REGISTERING,
     41: TrunkState.DOWN,
     42: TrunkState.DOWN,
     43: TrunkState.DOWN,
     44: TrunkState.DISABLED,
 }
 
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-call-status-changed.html
 MEMBER_STATES: dict[str, ExtensionState] = {
     # RING: this member's phone rings; ALERT: this member called and hears ringback.
     "RING": ExtensionState.RINGING,
@@ -66,6 +75,8 @@ CALL_TYPES = {
     "internal": CallDirection.INTERNAL,
 }
 
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
+#   (the events and their ids; each has its page, cited where it is read in stream.py)
 EVENT_REGISTRATION = 30007
 EVENT_EXTENSION_CALL = 30008
 EVENT_PRESENCE = 30009
@@ -95,6 +106,25 @@ EXTENSION_CALL_STATES = {
     "idle": ExtensionState.IDLE,
 }
 REGISTRATION = {"registered": True, "unregistered": False}
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-registration-status-changed.html
+#   kind: Sip, Mobile, Desktop, Web, Pad (one endpoint per event); extension/list names the
+#   same endpoints sip_phone, linkus_mobile, linkus_desktop, linkus_web.
+ENDPOINT_KINDS = {
+    "sip": "Sip",
+    "sip_phone": "Sip",
+    "mobile": "Mobile",
+    "linkus_mobile": "Mobile",
+    "desktop": "Desktop",
+    "linkus_desktop": "Desktop",
+    "web": "Web",
+    "linkus_web": "Web",
+    "pad": "Pad",
+    "linkus_pad": "Pad",
+}
+# https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-extension-presence-status-changed.html
+PRESENCE_STATES = ("available", "away", "business_trip", "do_not_disturb", "lunch", "off_work")
+QUEUE_NUMBER_PREFIX = "queue-"
+"""event-agent-status-changed.html gives the queue as "queue-6402"."""
 # Assumed: only "Paused" is documented; the other 30029 statuses follow the same spelling.
 AGENT_STATUSES: dict[str, dict[str, bool]] = {
     "login": {"logged_in": True},
@@ -124,6 +154,51 @@ def trunk_state(code: Any) -> TrunkState | None:
     return TRUNK_STATES.get(value, TrunkState.DOWN)
 
 
+def endpoint_kind(value: Any) -> str | None:
+    """The endpoint kind of a 30007 `kind` or an `online_status` key (Sip, Mobile, ...)."""
+    text = (as_str(value) or "").strip().lower()
+    if not text:
+        return None
+    return ENDPOINT_KINDS.get(text, text.capitalize())
+
+
+def online_endpoints(online: Mapping[str, Any]) -> set[str]:
+    """The endpoints an `extension/list` item's `online_status` says are online.
+
+    https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html:
+    `status` (0|1) is "the extension online status on the endpoint (except for SIP endpoint)";
+    the SIP endpoint's is in `status_list`. Assumed: `status_list` holds one entry per SIP
+    device, each `{"status": 0|1, ...}` (or the bare number); a `status` beside no list (older
+    firmware) is read too.
+    """
+    online_now: set[str] = set()
+    for key, value in online.items():
+        kind = endpoint_kind(key)
+        details = as_mapping(value)
+        if kind is None:
+            continue
+        if "status_list" in details:
+            statuses = [
+                as_int(as_mapping(item).get("status"))
+                if isinstance(item, Mapping)
+                else as_int(item)
+                for item in as_list(details.get("status_list"))
+            ]
+        else:
+            statuses = [as_int(details.get("status"))]
+        if 1 in statuses:
+            online_now.add(kind)
+    return online_now
+
+
+def queue_number(value: Any) -> str | None:
+    """A queue number as events give it ("queue-6402") or as lists do ("6402")."""
+    text = as_str(value)
+    if text is not None and text.lower().startswith(QUEUE_NUMBER_PREFIX):
+        text = text[len(QUEUE_NUMBER_PREFIX) :] or None
+    return text
+
+
 def _decode(data: str | bytes) -> Any:
     """JSON from untrusted text; `None` when it is too large or not JSON."""
     if len(data) > MAX_EVENT_BYTES:
@@ -150,9 +225,16 @@ def _status(details: Mapping[str, Any]) -> str:
     return (as_str(details.get("member_status")) or "").upper()
 
 
-def _transfer_channel(items: list[Mapping[str, Any]], extension: str | None) -> str | None:
-    """The channel to transfer: the party talking to `extension`, or to a call's last
-    extension (the one that leaves the call)."""
+def _transfer_channel(
+    items: list[Mapping[str, Any]], extension: str | None
+) -> tuple[str, str | None] | None:
+    """The channel to transfer and the transferring extension: the party talking to
+    `extension`, or to a call's last extension (the one that leaves the call).
+
+    https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/transfer-a-call.html:
+    a blind transfer gives the channel of the member transferred (A in "A and B talk, A is
+    transferred to C") and `dial_permission`, the transferor's extension number.
+    """
     for item in items:
         members = [m for m in _members(item) if _status(m[1]) != "BYE"]
         own = [m for m in members if m[0] == "extension"]
@@ -161,10 +243,11 @@ def _transfer_channel(items: list[Mapping[str, Any]], extension: str | None) -> 
             if not own:
                 continue
         leaving = own[-1] if own else None
+        transferor = None if leaving is None else as_str(leaving[1].get("number"))
         for member in members:
             channel = as_str(member[1].get("channel_id"))
             if member is not leaving and _status(member[1]) in ANSWERED_STATUSES and channel:
-                return channel
+                return channel, transferor
     return None
 
 
@@ -176,7 +259,8 @@ def _id_value(value: str) -> int | str:
 def parse_alarm(item: Mapping[str, Any]) -> WakeupAlarm | None:
     """Build a `WakeupAlarm` from a `wakeupcall/list|get` item.
 
-    Assumed shape (the document names the endpoints only): `id`, `extension`, `name`,
+    Assumed: no public page describes these fields (api-interfaces-and-events-summary.html names
+    the endpoints only), so they are read tolerantly: `id`, `extension`, `name`,
     `time` "HH:MM[:SS]", `repeat` once|everyday|weekdays|custom, `date` (once), `days`
     (custom, mon..sun), `retry_times`, `retry_interval` (minutes), `enable` on|off.
     """
@@ -215,7 +299,7 @@ def parse_alarm(item: Mapping[str, Any]) -> WakeupAlarm | None:
 
 
 def render_alarm(alarm: WakeupAlarm) -> dict[str, Any]:
-    """The `wakeupcall/create|update` fields of an alarm (see `parse_alarm`)."""
+    """The `wakeupcall/create|update` fields of an alarm (Assumed, see `parse_alarm`)."""
     if alarm.date is not None and alarm.days:
         raise PbxCommandError(None, "a wake-up alarm repeats on days or rings on a date, not both")
     body: dict[str, Any] = {
@@ -240,7 +324,11 @@ def render_alarm(alarm: WakeupAlarm) -> dict[str, Any]:
 
 
 def parse_call(item: Mapping[str, Any], direction: CallDirection | None = None) -> Call | None:
-    """Build a `Call` from a `call/query` item or a 30011 event."""
+    """Build a `Call` from a `call/query` item or a 30011 event.
+
+    https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-calls.html and
+    https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-call-status-changed.html
+    """
     call_id = as_str(item.get("call_id"))
     if call_id is None:
         return None
