@@ -48,7 +48,8 @@ ASSUMED where the documents are silent (the client must tolerate variations of t
   the extension's calls, ``HANGUP&channel=`` one channel; ``TRANSFER&channel=`` redirects that
   channel to ``dest`` (the other parties leave; ``extrachannel`` is ignored);
 - ``DND&action=get`` answers ``on`` or an empty text (``{"number", "dnd"}`` with ``format=json``),
-  the values ``set`` takes; the extension records carry the same value as ``ex_dnd``;
+  the values ``set`` takes (the reference documents the request, not its answer); the extension
+  records carry no DND field (public captures show none);
 - ``AGENT&action=pause|unpause|del|listqueues`` take ``queue`` (an id, or ``ALL``) or
   ``queuenumber``; ``QUEUE&action=add|del|clean|list`` take ``id`` or ``number``; an agent
   removed with ``del`` is logged out and no longer listed by ``INFO&info=agents``; in an agent
@@ -59,11 +60,28 @@ ASSUMED where the documents are silent (the client must tolerate variations of t
   answers ``{ID, UniqueID, Status}`` for an id ``DIAL`` returned;
 - an unknown ``reqtype`` answers an empty body.
 
+- ``INFO&info=extensions`` carries what the tenant configured, secrets and personal data
+  included (the SIP ``secret``, web and voicemail passwords, e-mail, mobile number), as the
+  reference warns;
+- channel fields come in the spelling of the Asterisk under the tenant (knob
+  :attr:`MirtaServer.channel_spelling`): AMI ``CoreShowChannel`` names (``ami``, the default),
+  the same names in lower case (``lower``) or the labels of ``core show channel`` (``cli``:
+  ``Name``, ``UniqueID``, ``LinkedID``, ``Caller ID``, ``Connected Line ID``, ``State``
+  ``Ringing (5)``, ``Elapsed Time`` ``0h0m5s``, ``Data``); a listing without linked ids
+  (:attr:`MirtaServer.linked_ids`, Asterisk before 12) and one without the trunks' channels
+  (:attr:`MirtaServer.trunk_channels`) are knobs too. A dialled channel's ``Application`` is
+  ``AppDial``, its ``CallerIDNum`` its own number and ``ConnectedLineNum`` the caller's.
+
 Knobs: :attr:`MirtaServer.unknown_tenant_answer`, :attr:`MirtaServer.empty_answer`,
 :attr:`MirtaServer.extensions_keyed` (``INFO&info=extensions`` as an object keyed by ``ex_id``, as
 an older capture shows), :attr:`MirtaServer.overrides` (a raw answer per ``REQTYPE`` or
-``INFO:<info>``) and :attr:`MirtaServer.redirect_loop` (every request redirects to itself).
+``INFO:<info>``), :attr:`MirtaServer.failing` (requests answering HTTP 500) and
+:attr:`MirtaServer.redirect_loop` (every request redirects to itself).
 """
+
+# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+# Channel fields (undocumented by MiRTA, which runs on Asterisk): Asterisk's AMI CoreShowChannel
+# event, https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/AMI_Events/CoreShowChannel/
 
 from __future__ import annotations
 
@@ -123,6 +141,24 @@ QUEUE_STATS = (
     "AVERAGEHOLDTIME",
 )
 
+CHANNEL_SPELLINGS = ("ami", "lower", "cli")
+"""The spellings of channel fields :attr:`MirtaServer.channel_spelling` offers."""
+
+CLI_LABELS = {
+    "Channel": "Name",
+    "Uniqueid": "UniqueID",
+    "Linkedid": "LinkedID",
+    "CallerIDNum": "Caller ID",
+    "CallerIDName": "Caller ID Name",
+    "ConnectedLineNum": "Connected Line ID",
+    "ConnectedLineName": "Connected Line ID Name",
+    "Exten": "Extension",
+    "ApplicationData": "Data",
+    "BridgeId": "Bridge ID",
+    "AccountCode": "Accountcode",
+}
+"""AMI field names -> the labels of Asterisk's ``core show channel`` (``cli`` spelling)."""
+
 type Params = Mapping[str, str]
 
 
@@ -177,6 +213,14 @@ class MirtaServer(SimServer):
         """Raw answers per ``REQTYPE`` or ``INFO:<info>`` (case-insensitive), to inject quirks."""
         self.redirect_loop = False
         """Answer every request with a redirect to itself."""
+        self.channel_spelling = "ami"
+        """How channel fields are spelled: one of :data:`CHANNEL_SPELLINGS`."""
+        self.linked_ids = True
+        """Channels carry ``Linkedid`` (Asterisk 12 and later); without, only ``Uniqueid``."""
+        self.trunk_channels = True
+        """``CHANNELS`` lists the trunks' channels too (not every tenant listing does)."""
+        self.failing: set[str] = set()
+        """Requests answering HTTP 500: ``REQTYPE``, ``INFO:<info>`` or ``INFO:<info>:<id>``."""
         self.originates: dict[str, str] = {}
         """Ids answered by DIAL -> the model's call id."""
         self._originate_seq = 0x15A4CFE6429054
@@ -248,6 +292,10 @@ class MirtaServer(SimServer):
             return web.Response(text=self.unknown_tenant_answer, content_type=content_type)
         reqtype = params.get("reqtype", "").upper()
         info = params.get("info", "").lower()
+        ident = params.get("id") or params.get("queue") or ""
+        failing = {k.upper() for k in self.failing}
+        if {reqtype, f"{reqtype}:{info}".upper(), f"{reqtype}:{info}:{ident}".upper()} & failing:
+            return web.Response(status=500, text="PHP Fatal error", content_type=PLAIN_TYPE)
         overrides = {k.upper(): v for k, v in self.overrides.items()}
         for key in (f"{reqtype}:{info}".upper(), reqtype):
             if key in overrides:
@@ -333,14 +381,15 @@ class MirtaServer(SimServer):
         code, desc = CHANNEL_STATES.get(leg.status, ("6", "Up"))
         others = [x for x in call.legs if x is not leg]
         connected = call.callee if first else call.legs[0].number
-        connected_name = ""
-        if connected in self.model.extensions:
-            connected_name = self.model.extensions[connected].name
-        own_name = ""
-        if leg.kind == "extension" and leg.number in self.model.extensions:
-            own_name = self.model.extensions[leg.number].name
-        elif leg.kind == "inbound":
-            own_name = call.caller_name or ""
+        if first:
+            connected_name = ""
+            if connected in self.model.extensions:
+                connected_name = self.model.extensions[connected].name
+        else:
+            # A dialled channel's connected line is the caller, name included (Asterisk copies
+            # the caller's id to the connected line of the channels Dial() creates).
+            connected_name = self._party_name(call, call.legs[0])
+        own_name = self._party_name(call, leg)
         seq = int(leg.channel_id.rpartition("-")[2], 16)
         elapsed = max(0, round(self.model.clock() - call.started))
         if not first:
@@ -351,7 +400,7 @@ class MirtaServer(SimServer):
             application = "Page"
         else:
             application = "Dial"
-        return {
+        record = {
             "Channel": self._wire_channel(leg),
             "ChannelState": code,
             "ChannelStateDesc": desc,
@@ -371,6 +420,34 @@ class MirtaServer(SimServer):
             "Duration": f"{elapsed // 3600:02d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}",
             "BridgeId": call.call_id if call.answered is not None else "",
         }
+        if not first:
+            # A dialled channel runs AppDial with "(Outgoing Line)" (Asterisk's CoreShowChannel).
+            record["ApplicationData"] = "(Outgoing Line)"
+        return self._spelled(record, f"{desc} ({code})")
+
+    def _party_name(self, call: SimCall, leg: SimLeg) -> str:
+        """The caller id name of one leg's party."""
+        if leg.kind == "extension" and leg.number in self.model.extensions:
+            return self.model.extensions[leg.number].name
+        if leg.kind == "inbound":
+            return call.caller_name or ""
+        return ""
+
+    def _spelled(self, record: dict[str, str], cli_state: str) -> dict[str, str]:
+        """A channel record in the field spelling and with the ids the knobs choose."""
+        if not self.linked_ids:
+            del record["Linkedid"]
+        if self.channel_spelling == "lower":
+            return {key.lower(): value for key, value in record.items()}
+        if self.channel_spelling == "cli":
+            duration = record.pop("Duration")
+            hours, minutes, seconds = (int(part) for part in duration.split(":"))
+            del record["ChannelState"], record["ChannelStateDesc"]
+            spelled = {CLI_LABELS.get(key, key): value for key, value in record.items()}
+            spelled["State"] = cli_state
+            spelled["Elapsed Time"] = f"{hours}h{minutes}m{seconds}s"
+            return spelled
+        return record
 
     def _agent_record(self, agent: SimAgent) -> dict[str, Any]:
         ident = self._agent_id(agent.number)
@@ -389,6 +466,7 @@ class MirtaServer(SimServer):
 
     # ----------------------------------------------------------------- INFO
 
+    # Reference (INFO and its info types): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _info(self, params: Params) -> Reply:
         handler = self._infos.get(params.get("info", "").lower())
         return handler(params) if handler is not None else Reply(text="")
@@ -412,12 +490,14 @@ class MirtaServer(SimServer):
             "ex_tech": "PJSIP",
             "ex_number": ext.number,
             "ex_cidnum": ext.number,
-            "ex_dnd": "on" if ext.dnd else "",
             "ex_email": f"ext{ext.number}@example.com",
+            "ex_mobile": f"+3933{ext.id:08d}",
             "ex_webpassword": secret,
+            "ex_vmpassword": f"{int(secret[32:40], 16) % 10**9:09d}",
             "ex_lastcostalert": None,
             "st_state": self._device_state(number),
             "username": self._agent_id(number),
+            "secret": secret[16:32],
             "password": secret[:16],
         }
 
@@ -576,6 +656,7 @@ class MirtaServer(SimServer):
 
     # ----------------------------------------------------------------- state and calls
 
+    # Reference (BLFS): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _blfs(self, params: Params) -> Reply:
         records = [
             (f"{n}-{self.tenant}", self._device_state(n), self._timestamp(n))
@@ -596,12 +677,14 @@ class MirtaServer(SimServer):
             ]
         )
 
+    # Reference (CHANNELS; fields Asterisk's, see the module's docstring): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _channels(self, params: Params) -> Reply:
         return Reply(
             [
                 self._channel_record(call, leg)
                 for call in self.model.calls.values()
                 for leg in call.legs
+                if self.trunk_channels or leg.kind == "extension"
             ]
         )
 
@@ -625,6 +708,7 @@ class MirtaServer(SimServer):
 
     # ----------------------------------------------------------------- actions
 
+    # Reference (DIAL source|?exten, dest|phone, autoanswer): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _dial(self, params: Params) -> Reply:
         source = self._number(params.get("source") or params.get("exten") or params.get("?exten"))
         dest = (params.get("dest") or params.get("phone") or "").strip()
@@ -643,6 +727,7 @@ class MirtaServer(SimServer):
         self.originates[ident] = call.call_id
         return result(True, DIAL_QUEUED, ident)
 
+    # Reference (HANGUP channel, extension, number, source): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _hangup(self, params: Params) -> Reply:
         try:
             if params.get("channel"):
@@ -662,6 +747,7 @@ class MirtaServer(SimServer):
             return result(False, str(err))
         return result(True, "Hangup requested")
 
+    # Reference (TRANSFER channel, extrachannel, dest): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _transfer(self, params: Params) -> Reply:
         channel, dest = params.get("channel", ""), params.get("dest", "")
         if not channel or not dest:
@@ -675,6 +761,7 @@ class MirtaServer(SimServer):
             return result(False, str(err))
         return result(True, "Transfer requested")
 
+    # Reference (DND number, action get|set, value 'on' or empty): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _dnd(self, params: Params) -> Reply:
         number = self._number(params.get("number"))
         if not number:
@@ -696,6 +783,7 @@ class MirtaServer(SimServer):
         queue = self._queue_of(ident, params.get("queuenumber"))
         return [queue] if queue is not None else []
 
+    # Reference (AGENT extension, queue|queuenumber, action, pausereason): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _agent(self, params: Params) -> Reply:
         number = self._number(params.get("extension"))
         if not number:
@@ -735,6 +823,7 @@ class MirtaServer(SimServer):
             return result(False, str(err))
         return result(True, f"Agent {action} done")
 
+    # Reference (QUEUE number|id, extension, action list|fulllist|add|del|clean, paused): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     def _queue(self, params: Params) -> Reply:
         if not params.get("id") and not params.get("number"):
             return Reply(text="No queue (id or number) specified")

@@ -19,17 +19,27 @@ Where the document is silent, the assumptions are marked ``ASSUMED`` in comments
   ``{"status":"success"}`` when there is none; without ``type=synway`` at login it answers
   errno 25;
 - ``heartbeat`` requires the ``url`` key (errno 30 without it); an empty value means no URL;
+  only ``login`` and ``heartbeat`` give a token its ``token_ttl`` (other requests do not
+  prolong it);
+- a report URL without a scheme (the manual's form) is posted over HTTP (knob
+  ``report_scheme``);
 - a ``uuid`` parameter (``hangup``, ``transfer_ext``, ``play_sound_file``, ``hold``...) is the
   call leg's uuid (``callerext.uuid`` ...), the ``callid`` (the first leg's uuid), or, as the
   tables put it, an extension number (that extension's call); anything else answers errno 6;
 - ``alarm_query`` without ``extid`` answers a list of ``{"extid", "wakeup": [...]}``;
-- ``agent_query`` answers for static agents too; ``queue_members`` lists static agents and the
-  dynamic agents that are logged in;
+- ``queue_members`` lists static agents and the dynamic agents that are logged in (a static
+  agent is a permanent member: always logged in); ``agent_query``, ``agent_login`` and
+  ``agent_logout`` are documented for dynamic agents only and answer errno 48 ("Dynamic agent
+  not found") for a static one; ``agent_break``/``agent_resume`` take any agent;
 - a click-to-call (``ext_outbound``) reports nothing while the extension's own phone rings;
   if it is never picked up, a CALLFAILED with only ``callerext`` is sent;
 - the originator of a HANGUP is always ``caller``; CALLFAILED causes are ``NO_ANSWER``,
   ``USER_BUSY`` or ``CALL_REJECTED``.
 """
+
+# Vendor reference: none public beyond the manual (vendor-docs/synway-ippbx-api.txt); for shapes it
+# leaves out, Yeastar's API it derives from, e.g. "a dynamic agent can log in a queue" in
+# https://help.yeastar.com/en/cloudpbx-developer/api/api_log_in_a_queue.html
 
 from __future__ import annotations
 
@@ -185,7 +195,8 @@ class SynwayServer(SimServer):
     ``"ip_port"`` as in the table), ``report_malformed_rate`` (share of pushed reports sent as
     broken JSON), ``monitor_extensions`` (ExtensionStatus reports), ``inbound_timeout`` (seconds
     a CallinRequest waits before the call is accepted), ``prompts`` (uploaded prompt files),
-    ``queue_passwords`` (queue number -> password for agent requests).
+    ``queue_passwords`` (queue number -> password for agent requests), ``report_scheme``
+    (the scheme a report URL without one is posted with, ``http``; ``None``: not posted).
 
     Test helpers: :meth:`expire_tokens`, :meth:`restart`, ``reports`` (every report rendered),
     ``pushed`` / ``push_failures``, ``played``, ``monitors``, :attr:`live_sessions`.
@@ -230,6 +241,8 @@ class SynwayServer(SimServer):
         self.inbound_timeout = inbound_timeout
         self.prompts = set(prompts)
         self.queue_passwords = dict(queue_passwords or {})
+        self.report_scheme: str | None = "http"
+        """The scheme a report URL without one is posted with; None: such URLs are not posted."""
         self.reports: deque[Json] = deque(maxlen=LOG_LIMIT)
         self.pushed: deque[tuple[str, str]] = deque(maxlen=LOG_LIMIT)
         self.push_failures = 0
@@ -595,14 +608,22 @@ class SynwayServer(SimServer):
             "members": members,
         }
 
-    def _agent_args(self, args: Json) -> tuple[str, str]:
+    def _agent_args(self, args: Json, *, dynamic_only: bool = False) -> tuple[str, str]:
+        """The queue and agent of an agent request.
+
+        ``agent_query``, ``agent_login`` and ``agent_logout`` are for dynamic agents
+        (``dynamic_only``): the manual's 3.4.3 to 3.4.5 say "the dynamic agent's number", and
+        a static agent gets errno 48, "Dynamic agent not found" (chapter 6); ``agent_break``
+        and ``agent_resume`` (3.4.6, 3.4.7) take any agent.
+        """
         queue = self._queue(args)
         number = _text(args, "extid")
         if not number:
             raise ApiError(EMPTY_PARAMETER)
         if number not in self.model.extensions:
             raise ApiError(NO_EXTENSION)
-        if number not in self.model.queues[queue].agents:
+        agent = self.model.queues[queue].agents.get(number)
+        if agent is None or (dynamic_only and not agent.dynamic):
             raise ApiError(NO_DYNAMIC_AGENT)
         expected = self.queue_passwords.get(queue)
         if expected is not None and _text(args, "password") != expected:
@@ -610,7 +631,7 @@ class SynwayServer(SimServer):
         return queue, number
 
     def _agent_query(self, request: web.Request, args: Json) -> Json:
-        queue, number = self._agent_args(args)
+        queue, number = self._agent_args(args, dynamic_only=True)
         agent = self.model.queues[queue].agents[number]
         if not agent.logged_in:
             status = "logged out"
@@ -624,11 +645,15 @@ class SynwayServer(SimServer):
         """The (queue, agent) pairs an agent request applies to (``mode=all``: every queue)."""
         if _text(args, "mode") == "all":
             number = _text(args, "extid")
-            pairs = [(q.number, number) for q in self.model.queues.values() if number in q.agents]
+            pairs = [
+                (q.number, number)
+                for q in self.model.queues.values()
+                if number in q.agents and q.agents[number].dynamic
+            ]
             if not pairs:
                 raise ApiError(NO_DYNAMIC_AGENT)
             return pairs
-        return [self._agent_args(args)]
+        return [self._agent_args(args, dynamic_only=True)]
 
     def _agent_login(self, request: web.Request, args: Json) -> Json:
         for queue, number in self._agent_queues(args):
@@ -1188,7 +1213,14 @@ class SynwayServer(SimServer):
     async def _push_loop(self) -> None:
         while True:
             url, body = await self._push_queue.get()
-            target = url if "://" in url else f"http://{url}"
+            # Assumed: the manual's report URLs have no scheme ("172.16.30.21:442/report.php",
+            # 3.1.1); such a URL is posted with `report_scheme` (http), and a PBX whose
+            # firmware wants a full URL (`report_scheme` None) cannot post to it at all.
+            if "://" not in url and self.report_scheme is None:
+                self.push_failures += 1
+                _LOGGER.debug("Report URL %s has no scheme: not posted", url)
+                continue
+            target = url if "://" in url else f"{self.report_scheme}://{url}"
             if self._session is None:
                 self._session = aiohttp.ClientSession()
             try:

@@ -389,10 +389,11 @@ async def test_snapshot(client: MirtaClient, mirta: MirtaServer, model: PbxModel
             ("INFO", "extensions"),
             ("CHANNELS", ""),
             ("INFO", "queues"),
-            ("INFO", "queue"),
-            ("INFO", "queue"),
+            ("INFO", "queuecallers"),
+            ("INFO", "queuecallers"),
             ("INFO", "agents"),
             ("INFO", "agents"),
+            *[("DND", "")] * len(model.extensions),
         ]
     )
     assert last(mirta, "CHANNELS")["cache"] == "no"
@@ -432,7 +433,9 @@ async def test_snapshot_alternative_shapes(client: MirtaClient, mirta: MirtaServ
     mirta.overrides["INFO:queues"] = json.dumps(
         {"7": {"qu_id": "7", "qu_name": "Sales", "qu_number": "6500"}, "8": "Support", "": "?"}
     )
-    mirta.overrides["INFO:queue"] = json.dumps([{"CALLSINQUEUE": "3"}])
+    mirta.overrides["INFO:queuecallers"] = json.dumps(
+        {"1": {"callerid": "1"}, "2": {"callerid": "2"}, "3": {"callerid": "3"}, "x": "?"}
+    )
     mirta.overrides["INFO:agents"] = json.dumps(
         [
             {"agent": "101-DEMO", "paused": "1", "pausereason": "break", "name": "Desk"},
@@ -451,7 +454,7 @@ async def test_snapshot_alternative_shapes(client: MirtaClient, mirta: MirtaServ
     assert list(snapshot.extensions) == ["101", "102"]
     assert snapshot.extensions["101"].state == ExtensionState.IDLE
     assert snapshot.extensions["101"].dnd is False
-    assert snapshot.extensions["102"] == Extension("102")
+    assert snapshot.extensions["102"] == Extension("102", dnd=False)
     assert set(snapshot.queues) == {"6500", "8"}
     sales = snapshot.queues["6500"]
     assert (sales.name, sales.vendor_id, sales.waiting) == ("Sales", "7", 3)
@@ -461,11 +464,11 @@ async def test_snapshot_alternative_shapes(client: MirtaClient, mirta: MirtaServ
     ]
     assert snapshot.queues["8"].name == "Support"
     mirta.overrides["INFO:queues"] = json.dumps([{"id": "9", "name": "Night"}, {"name": "x"}])
-    mirta.overrides["INFO:queue"] = "null"
+    mirta.overrides["INFO:queuecallers"] = "null"
     mirta.overrides["INFO:agents"] = "null"
     snapshot = await client.async_fetch_snapshot()
     assert list(snapshot.queues) == ["9"]
-    assert snapshot.queues["9"].waiting is None
+    assert snapshot.queues["9"].waiting == 0
     assert snapshot.queues["9"].agents == ()
 
 

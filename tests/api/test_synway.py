@@ -705,7 +705,8 @@ async def test_snapshot_quirks(client: SynwayClient, synway: SynwayServer, model
     model.set_trunk_state("SIP-Provider", "failed")
     model.set_trunk_state("Backup-Trunk", "disabled")
     model.set_trunk_state("GSM-Gateway", "busy")
-    model.agent_pause("6400", "102")
+    # 102 is a static agent: the PBX does not tell its pause, the client remembers its own.
+    await client.async_queue_agent("6400", "102", AgentAction.PAUSE)
     model.agent_logout("6400", "109")
     snapshot = await client.async_fetch_snapshot()
     assert len(snapshot.extensions) == 20

@@ -249,6 +249,19 @@ async def test_agents(api: Api, pbx: SynwayServer, model: PbxModel) -> None:
     assert ok["status"] == "success"
 
 
+async def test_static_agents(api: Api, pbx: SynwayServer, model: PbxModel) -> None:
+    """agent_query/login/logout are for dynamic agents (3.4.3-3.4.5); breaks for any (3.4.6)."""
+    static = next(a.number for a in model.queues["6400"].agents.values() if not a.dynamic)
+    members = await api("queue_members", queueid="6400")
+    assert {"extid": static, "type": "static", "state": "Waiting"} in members["members"]
+    assert await api("agent_query", queueid="6400", extid=static) == failed(48)
+    assert await api("agent_login", queueid="6400", extid=static) == failed(48)
+    assert await api("agent_logout", queueid="6400", extid=static) == failed(48)
+    assert (await api("agent_break", queueid="6400", extid=static))["status"] == "success"
+    assert model.queues["6400"].agents[static].paused
+    assert (await api("agent_resume", queueid="6400", extid=static))["status"] == "success"
+
+
 async def test_alarms(api: Api, model: PbxModel) -> None:
     example = {
         "extid": "201",

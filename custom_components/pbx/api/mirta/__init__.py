@@ -7,7 +7,10 @@ security api key.``, an unknown tenant ``Wrong or missing tenant``, a failed act
 ``Error|<reason>|``, and an empty list an empty body (or ``]``, or ``null``).
 
 MiRTA pushes nothing, so call events come from polling the tenant's channels (``CHANNELS``) and
-device states (``BLFS``) every few seconds (`PolledCallsClient`).
+device states (``BLFS``) every few seconds (`PolledCallsClient`). Channel fields are Asterisk's
+(undocumented by MiRTA) and read tolerantly; DND comes from ``DND&action=get``, waiting callers
+from ``INFO&info=queuecallers``; of ``INFO&info=extensions`` (SIP secrets and personal data
+included) only the number, name, id and state are kept.
 
 The API key travels in the query string: it is redacted from every message this package makes.
 

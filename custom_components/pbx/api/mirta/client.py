@@ -18,6 +18,7 @@ from ..errors import (
     PbxAuthError,
     PbxCommandError,
     PbxConnectionError,
+    PbxError,
     PbxIpForbiddenError,
     PbxUnsupportedError,
 )
@@ -33,7 +34,7 @@ from ..models import (
     Snapshot,
     Vendor,
 )
-from ..parse import as_bool, as_int, as_list, as_mapping, as_str
+from ..parse import as_bool, as_list, as_mapping, as_str
 from ..polling import PolledCallsClient
 from .wire import (
     DEFAULT_PATH,
@@ -48,13 +49,28 @@ from .wire import (
     dnd_value,
     duration,
     field,
+    waiting_callers,
     with_legs,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
+UNKNOWN_PARTIES = ("", "<unknown>", "unknown")
+"""What Asterisk shows for a caller id or connected line it does not know."""
+
+
+def _party(value: Any) -> str | None:
+    text = as_str(value)
+    return None if text is None or text.lower() in UNKNOWN_PARTIES else text
+
+
 DIALLED_MEMORY = 100
 """How many originate ids of `async_dial` are remembered for hangup and transfer."""
+DND_CONCURRENCY = 8
+"""At most this many ``DND`` gets (one per extension) run at once."""
+DND_PER_READ = 25
+"""At most this many extensions have their DND read per inventory read (the others wait
+their turn: a tenant of 1 000 extensions is read whole in 40 reads)."""
 BACKOFF_MAX = 120.0
 """Longest wait, in seconds, between polls while the PBX cannot be reached."""
 
@@ -103,6 +119,14 @@ class MirtaClient(PolledCallsClient):
         self._tenant = tenant.strip()
         self._extensions: dict[str, Extension] = {}
         self._queue_ids: dict[str, str] = {}
+        self._queues: dict[str, Queue] = {}
+        """The last queues read, standing in for the details a failing request did not give."""
+        self._dnd_limit = asyncio.Semaphore(DND_CONCURRENCY)
+        self._dnd: dict[str, bool | None] = {}
+        """Each extension's DND as last read (or set)."""
+        self._dnd_turn: dict[str, int] = {}
+        """Extension -> the inventory read that last asked its DND."""
+        self._dnd_reads = 0
         self._dialled: dict[str, str] = {}
         """Originate ids `async_dial` returned -> the source extension."""
 
@@ -220,6 +244,7 @@ class MirtaClient(PolledCallsClient):
 
     # Lifecycle -----------------------------------------------------------------------
 
+    # Reference (INFO info=config): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_connect(self) -> PbxInfo:
         """Check the key and tenant (``INFO&info=config``)."""
         config = await self._read("INFO", info="config")
@@ -242,6 +267,7 @@ class MirtaClient(PolledCallsClient):
 
     # Snapshot ------------------------------------------------------------------------
 
+    # Reference (INFO info=extensions, CHANNELS, DND action=get): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_fetch_snapshot(self) -> Snapshot:
         """Read extensions (with states and DND), queues with agents, and active calls."""
         raw_extensions, raw_channels, queues = await self._gather(
@@ -254,8 +280,13 @@ class MirtaClient(PolledCallsClient):
             extension = self._parse_extension(as_mapping(item))
             if extension is not None:
                 extensions[extension.number] = extension
+        del raw_extensions  # it holds the extensions' SIP secrets and personal data
+        await self._read_dnds(list(extensions))
+        extensions = {
+            number: replace(ext, dnd=self._dnd.get(number)) for number, ext in extensions.items()
+        }
         channels = self._parse_channels(raw_channels, set(extensions))
-        calls = build_calls(channels)
+        calls = build_calls(channels, extensions)
         legs = leg_states(legs_of(calls))
         extensions = {
             number: with_legs(ext, legs.get(number, [])) for number, ext in extensions.items()
@@ -271,6 +302,7 @@ class MirtaClient(PolledCallsClient):
             queues[key] = replace(queue, agents=agents)
         return Snapshot(extensions=extensions, queues=queues, calls=calls)
 
+    # Reference (BLFS, CHANNELS (cache=no)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_fetch_calls(self) -> Snapshot:
         """Read active calls and extension states (``CHANNELS`` and ``BLFS``)."""
         raw_blfs, raw_channels = await self._gather(
@@ -283,7 +315,7 @@ class MirtaClient(PolledCallsClient):
             if number is not None:
                 states[number] = field(item, "st_state", "1")
         known = set(self._extensions) | set(states)
-        calls = build_calls(self._parse_channels(raw_channels, known))
+        calls = build_calls(self._parse_channels(raw_channels, known), known)
         legs = leg_states(legs_of(calls))
         extensions: dict[str, Extension] = {}
         for number in dict.fromkeys([*self._extensions, *states]):
@@ -295,7 +327,7 @@ class MirtaClient(PolledCallsClient):
                     name=base.name,
                     state=state,
                     registered=registered,
-                    dnd=base.dnd,
+                    dnd=self._dnd.get(number, base.dnd),
                     vendor_id=base.vendor_id,
                 )
             extensions[number] = with_legs(base, legs.get(number, []))
@@ -303,6 +335,11 @@ class MirtaClient(PolledCallsClient):
         return Snapshot(extensions=extensions, calls=calls)
 
     def _parse_extension(self, item: Mapping[str, Any]) -> Extension | None:
+        """The few fields the integration needs of an ``INFO extensions`` record.
+
+        The record also carries the SIP secret, passwords and personal data: none of it is
+        read, kept or logged. DND is not read here: the reference's ``DND`` get tells it.
+        """
         number = as_str(field(item, "ex_number", "number"))
         if number is None:
             _LOGGER.debug("MiRTA extension without a number dropped")
@@ -313,9 +350,37 @@ class MirtaClient(PolledCallsClient):
             name=as_str(field(item, "ex_name", "name")),
             state=state,
             registered=registered,
-            dnd=dnd_value(field(item, "ex_dnd", "dnd")),
+            dnd=None,
             vendor_id=as_str(field(item, "ex_id", "id")),
         )
+
+    async def _read_dnds(self, numbers: list[str]) -> None:
+        """Read every extension's DND at the first read, then up to `DND_PER_READ` per read.
+
+        MiRTA tells DND one extension per request (``DND&action=get``): a small tenant is read
+        whole at every inventory read, a large one in turns (those read longest ago first), so
+        that a read stays cheap.
+        """
+        for number in set(self._dnd) - set(numbers):
+            del self._dnd[number]
+            self._dnd_turn.pop(number, None)
+        due = sorted(numbers, key=lambda number: self._dnd_turn.get(number, -1))
+        if self._dnd_reads:
+            due = due[:DND_PER_READ]
+        self._dnd_reads += 1
+        for number in due:
+            self._dnd_turn[number] = self._dnd_reads
+        values = await asyncio.gather(*(self._dnd_or_none(number) for number in due))
+        self._dnd.update(zip(due, values, strict=True))
+
+    async def _dnd_or_none(self, number: str) -> bool | None:
+        """One extension's DND (``DND&action=get``); unknown when MiRTA refuses to tell."""
+        async with self._dnd_limit:
+            try:
+                return await self.async_get_dnd(number)
+            except (PbxCommandError, PbxConnectionError) as err:
+                _LOGGER.debug("MiRTA DND get of %s failed: %s", number, self.redact(err))
+                return None
 
     def _extension_of(self, peer: str, known: set[str] | None = None) -> str | None:
         """The extension number of ``101-TENANT`` (or of a known ``101``), else `None`."""
@@ -330,37 +395,110 @@ class MirtaClient(PolledCallsClient):
         return None
 
     def _parse_channels(self, raw: Any, known: set[str]) -> list[Channel]:
-        """The tenant's channels; ``Local/`` helper channels are left out."""
+        """The tenant's channels; ``Local/`` helper channels are left out.
+
+        MiRTA does not document the fields: Asterisk's CoreShowChannel names come first
+        (https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/AMI_Events/CoreShowChannel/),
+        then, Assumed, the labels of ``core show channel`` and other spellings seen in
+        Asterisk tools; `field` ignores case, spaces and underscores.
+        """
         channels: list[Channel] = []
         for item in as_list(raw):
             item = as_mapping(item)
-            name = as_str(field(item, "Channel", "name"))
+            name = as_str(field(item, "Channel", "Name", "ChannelName"))
             if name is None or name.lower().startswith("local/"):
                 continue
-            call_id = as_str(field(item, "Linkedid", "Uniqueid", "BridgeId")) or name
+            uniqueid = as_str(field(item, "Uniqueid", "UniqueID", "Unique ID"))
+            linkedid = as_str(field(item, "Linkedid", "Linked ID"))
+            bridge = as_str(field(item, "BridgeId", "Bridge ID", "BridgedUniqueid"))
             rest = name.partition("/")[2] or name
             rest = rest.split("@")[0].split(";")[0]
             peer = rest.rpartition("-")[0] if "-" in rest else rest
-            caller_name = as_str(field(item, "CallerIDName"))
+            state = channel_state(item)
+            application = (as_str(field(item, "Application", "App")) or "").lower()
             channels.append(
                 Channel(
                     name=name,
-                    call_id=call_id,
-                    uniqueid=as_str(field(item, "Uniqueid")),
+                    call_id=linkedid or uniqueid or bridge or name,
+                    uniqueid=uniqueid,
                     extension=self._extension_of(peer, known),
                     peer=peer,
-                    state=channel_state(item),
-                    caller_number=as_str(field(item, "CallerIDNum")),
-                    caller_name=None if caller_name == "<unknown>" else caller_name,
+                    state=state,
+                    caller_number=_party(field(item, "CallerIDNum", "Caller ID", "CallerID")),
+                    caller_name=_party(field(item, "CallerIDName", "Caller ID Name")),
                     exten=as_str(field(item, "Exten", "Extension")),
-                    connected=as_str(field(item, "ConnectedLineNum")),
-                    duration=duration(field(item, "Duration", "Seconds")),
+                    connected=_party(
+                        field(item, "ConnectedLineNum", "Connected Line ID", "ConnectedLineID")
+                    ),
+                    connected_name=_party(
+                        field(item, "ConnectedLineName", "Connected Line ID Name")
+                    ),
+                    duration=duration(field(item, "Duration", "Elapsed Time", "Seconds")),
+                    # Asterisk runs AppDial on the channels Dial() created; they ring first.
+                    dialled=application == "appdial" or state == ExtensionState.RINGING,
+                    linked=linkedid is not None,
+                    bridge=bridge,
                 )
             )
         return channels
 
+    # Reference (INFO info=queues, queuecallers (id), agents (queue)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def _fetch_queues(self) -> dict[str, Queue]:
-        raw = await self._read("INFO", info="queues")
+        """Queues with their waiting callers and agents; optional: a failure keeps the last.
+
+        ``INFO queues`` lists them, ``INFO queuecallers`` (by id) gives the callers waiting and
+        ``INFO agents`` (by queue) the agents, as the reference names them. A request that
+        fails (other than the key) is logged and the last value read stands in for it.
+        """
+        try:
+            raw = await self._read("INFO", info="queues")
+        except (PbxCommandError, PbxConnectionError) as err:
+            _LOGGER.debug("MiRTA queue list failed: %s", self.redact(err))
+            return dict(self._queues)
+        found = self._queue_list(raw)
+        details = await asyncio.gather(
+            *(
+                asyncio.gather(
+                    self._read("INFO", info="queuecallers", id=ident),
+                    self._read("INFO", info="agents", queue=ident),
+                    return_exceptions=True,
+                )
+                for ident, _, _ in found
+            )
+        )
+        queues: dict[str, Queue] = {}
+        queue_ids: dict[str, str] = {}
+        for (ident, name, number), (callers, agents) in zip(found, details, strict=True):
+            for result in (callers, agents):
+                if isinstance(result, PbxAuthError) or (
+                    isinstance(result, BaseException) and not isinstance(result, PbxError)
+                ):
+                    raise result
+                if isinstance(result, BaseException):
+                    _LOGGER.debug("MiRTA queue %s details failed: %s", ident, self.redact(result))
+            # The queue list gives ids and names only; the id stands in for the number.
+            key = number or ident
+            queue_ids[key] = ident
+            queue_ids.setdefault(ident, ident)
+            before = self._queues.get(key)
+            queues[key] = Queue(
+                number=key,
+                name=name,
+                waiting=(before.waiting if before else None)
+                if isinstance(callers, BaseException)
+                else waiting_callers(callers),
+                agents=(before.agents if before else ())
+                if isinstance(agents, BaseException)
+                else self._parse_agents(agents),
+                vendor_id=ident,
+            )
+        self._queue_ids = queue_ids
+        self._queues = queues
+        return dict(queues)
+
+    @staticmethod
+    def _queue_list(raw: Any) -> list[tuple[str, str | None, str | None]]:
+        """(id, name, number) of each queue ``INFO queues`` lists (an object or a list)."""
         found: list[tuple[str, str | None, str | None]] = []
         if isinstance(raw, Mapping):
             for key, value in raw.items():
@@ -372,44 +510,19 @@ class MirtaClient(PolledCallsClient):
                     ident, name, number = as_str(key), as_str(value), None
                 if ident is not None:
                     found.append((ident, name, number))
-        else:
-            for value in as_list(raw):
-                value = as_mapping(value)
-                ident = as_str(field(value, "qu_id", "id"))
-                if ident is not None:
-                    found.append(
-                        (
-                            ident,
-                            as_str(field(value, "qu_name", "name")),
-                            as_str(field(value, "qu_number", "number")),
-                        )
+            return found
+        for value in as_list(raw):
+            value = as_mapping(value)
+            ident = as_str(field(value, "qu_id", "id"))
+            if ident is not None:
+                found.append(
+                    (
+                        ident,
+                        as_str(field(value, "qu_name", "name")),
+                        as_str(field(value, "qu_number", "number")),
                     )
-        details = await self._gather(
-            *(
-                self._gather(
-                    self._read("INFO", info="queue", id=ident),
-                    self._read("INFO", info="agents", queue=ident),
                 )
-                for ident, _, _ in found
-            )
-        )
-        queues: dict[str, Queue] = {}
-        queue_ids: dict[str, str] = {}
-        for (ident, name, number), (stats, agents) in zip(found, details, strict=True):
-            # The queue list gives ids and names only; the id stands in for the number.
-            key = number or ident
-            queue_ids[key] = ident
-            queue_ids.setdefault(ident, ident)
-            row = stats[0] if isinstance(stats, list) and stats else stats
-            queues[key] = Queue(
-                number=key,
-                name=name,
-                waiting=as_int(field(as_mapping(row), "CALLSINQUEUE", "waiting", "calls")),
-                agents=self._parse_agents(agents),
-                vendor_id=ident,
-            )
-        self._queue_ids = queue_ids
-        return queues
+        return found
 
     def _parse_agents(self, raw: Any) -> tuple[QueueAgent, ...]:
         """Agents from ``INFO&info=agents``: an object keyed by agent of positional records."""
@@ -443,6 +556,7 @@ class MirtaClient(PolledCallsClient):
 
     # Actions -------------------------------------------------------------------------
 
+    # Reference (DIAL source, dest, account=SOURCE, autoanswer; answer Success|...|id|): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_dial(
         self, extension: str, number: str, *, auto_answer: bool = False
     ) -> str | None:
@@ -460,6 +574,7 @@ class MirtaClient(PolledCallsClient):
             del self._dialled[next(iter(self._dialled))]
         return fields[2]
 
+    # Reference (HANGUP number or channel): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_hangup(
         self, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
@@ -472,6 +587,7 @@ class MirtaClient(PolledCallsClient):
         channel = self._originator(await self._channels_of(call_id), call_id)
         await self._action("HANGUP", channel=channel.name)
 
+    # Reference (TRANSFER channel, dest): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_transfer(
         self, number: str, *, extension: str | None = None, call_id: str | None = None
     ) -> None:
@@ -511,10 +627,13 @@ class MirtaClient(PolledCallsClient):
             raise PbxCommandError(None, f"no call {call_id} is in progress")
         return next((c for c in channels if c.originator), channels[0])
 
+    # Reference (DND action=set, value 'on' or empty): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_set_dnd(self, extension: str, enabled: bool) -> None:
         """Switch do-not-disturb (``DND&action=set&value=on``, empty to clear)."""
         await self._action("DND", number=extension, action="set", value="on" if enabled else "")
+        self._dnd[extension] = enabled
 
+    # Reference (DND action=get (answer shape undocumented: read tolerantly)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_get_dnd(self, extension: str) -> bool | None:
         """Read one extension's do-not-disturb (``DND&action=get``)."""
         text = await self._call("DND", number=extension, action="get")
@@ -555,6 +674,7 @@ class MirtaClient(PolledCallsClient):
             )
         return await self.async_dial(source, group, auto_answer=True)
 
+    # Reference (AGENT pause/unpause (queue or queuenumber, pausereason); QUEUE add/del (id or number)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_queue_agent(
         self, queue: str, extension: str, action: AgentAction, reason: str | None = None
     ) -> None:

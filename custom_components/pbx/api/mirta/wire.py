@@ -3,18 +3,20 @@
 Everything here reads what ``proxyapi.php`` answers; nothing here sends a request.
 """
 
-# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples (channel fields: Asterisk's names; the reference does not document them)
+# Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+# Channel fields: MiRTA does not document them; it runs on Asterisk, whose CoreShowChannel names
+# are read first: https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/AMI_Events/CoreShowChannel/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 import logging
 import re
 from typing import Any
 
 from ..models import Call, CallDirection, CallLeg, Extension, ExtensionState, busiest_state
-from ..parse import as_bool, as_int, as_str
+from ..parse import as_bool, as_int, as_list, as_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,20 +108,35 @@ def device_state(value: Any) -> tuple[ExtensionState | None, bool | None]:
 
 
 def channel_state(item: Mapping[str, Any]) -> ExtensionState | None:
-    """The state of one channel, from ``ChannelStateDesc`` or the numeric ``ChannelState``."""
-    text = _key(as_str(field(item, "ChannelStateDesc", "State")) or "").upper()
-    if not text:
-        code = as_int(field(item, "ChannelState"))
+    """The state of one channel, from ``ChannelStateDesc`` or the numeric ``ChannelState``.
+
+    Assumed: besides Asterisk's AMI names, a listing may use ``State`` with a word, a number or
+    ``core show channel``'s ``Ringing (5)``.
+    """
+    raw = as_str(field(item, "ChannelStateDesc", "StateDesc", "State")) or ""
+    text = _key(raw.split("(")[0]).upper()
+    code = as_int(raw) if text.isdigit() else None
+    if not text or code is not None:
+        code = code if code is not None else as_int(field(item, "ChannelState"))
+        text = ""
         if code is not None and 0 <= code < len(CHANNEL_STATE_CODES):
             text = CHANNEL_STATE_CODES[code]
     return CHANNEL_STATES.get(text)
 
 
+_ELAPSED = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+"""``core show channel``'s elapsed time: ``1h2m3s``."""
+
+
 def duration(value: Any) -> int | None:
-    """Seconds from ``HH:MM:SS``, ``MM:SS`` or a number."""
+    """Seconds from ``HH:MM:SS``, ``MM:SS``, ``1h2m3s`` or a number."""
     text = as_str(value)
     if text is None:
         return None
+    elapsed = _ELAPSED.match(text.replace(" ", "").lower())
+    if elapsed and any(elapsed.groups()):
+        hours, minutes, seconds = (int(part or 0) for part in elapsed.groups())
+        return hours * 3600 + minutes * 60 + seconds
     if ":" not in text:
         return as_int(text)
     total = 0
@@ -146,60 +163,137 @@ class Channel:
 
     name: str
     call_id: str
+    """The call's id: the channel's ``Linkedid``, else its own ``Uniqueid`` (see `linked`)."""
     uniqueid: str | None
     extension: str | None
     """The extension this channel belongs to; `None` for a trunk channel."""
     peer: str
     state: ExtensionState | None
     caller_number: str | None
+    """The channel's own party (``CallerIDNum``)."""
     caller_name: str | None
     exten: str | None
     connected: str | None
+    """The party at the other end (``ConnectedLineNum``)."""
     duration: int | None
+    connected_name: str | None = None
+    dialled: bool = False
+    """A channel the PBX dialled (``AppDial``, or ringing): the called side of its call."""
+    linked: bool = True
+    """Whether `call_id` is Asterisk's ``Linkedid`` (shared by every channel of the call)."""
+    bridge: str | None = None
 
     @property
     def originator(self) -> bool:
-        """Whether this channel started the call (its unique id is the call's linked id)."""
-        return self.uniqueid == self.call_id
+        """Whether this channel started the call: the calling side, never a dialled channel."""
+        if self.dialled:
+            return False
+        return self.state == ExtensionState.CALLING or (
+            self.linked and self.uniqueid == self.call_id
+        )
 
 
-def build_calls(channels: list[Channel]) -> dict[str, Call]:
-    """Group channels by linked id into calls."""
+def _groups(channels: list[Channel]) -> dict[str, list[Channel]]:
+    """Channels grouped into calls.
+
+    By linked id; a listing without linked ids groups by bridge, and a dialled channel left
+    alone joins the channel calling it (its connected line is the caller's own number).
+    """
     groups: dict[str, list[Channel]] = {}
     for channel in channels:
-        groups.setdefault(channel.call_id, []).append(channel)
+        key = channel.call_id if channel.linked else (channel.bridge or channel.call_id)
+        groups.setdefault(key, []).append(channel)
+    callers = [
+        (c.caller_number, key)
+        for key, members in groups.items()
+        for c in members
+        if not c.dialled and not c.linked and c.caller_number
+    ]
+    for key in list(groups):
+        members = groups[key]
+        if any(c.linked or not c.dialled for c in members):
+            continue
+        target = next(
+            (other for number, other in callers if other != key and number == members[0].connected),
+            None,
+        )
+        if target is not None:
+            groups[target].extend(groups.pop(key))
+    return groups
+
+
+def _origin(members: list[Channel]) -> Channel | None:
+    """The calling channel of a call; `None` when only dialled channels are listed."""
+    calling = [c for c in members if not c.dialled]
+    return next((c for c in calling if c.originator), calling[0] if calling else None)
+
+
+def build_calls(channels: list[Channel], known: Collection[str] = ()) -> dict[str, Call]:
+    """Group channels into calls; direction and parties from the channels' states and lines.
+
+    The calling channel gives the caller (its own number) and the dialled number; when only
+    the dialled channel is listed (a call ringing an extension from a trunk channel the tenant
+    does not see), its connected line is the caller. `known` are the tenant's extensions.
+    """
     calls: dict[str, Call] = {}
-    for call_id, members in groups.items():
-        first = next((c for c in members if c.originator), members[0])
+    for key, members in _groups(channels).items():
+        origin = _origin(members)
         trunks = [c for c in members if c.extension is None]
-        if first.extension is None:
-            direction = CallDirection.INBOUND
-        elif trunks:
-            direction = CallDirection.OUTBOUND
+        if origin is not None:
+            caller = origin.extension or origin.caller_number
+            caller_name = origin.caller_name
+            callee = origin.exten if origin.exten not in (None, "s", caller) else origin.connected
+            if callee is None:
+                callee = next((c.extension or c.peer for c in members if c is not origin), None)
+            if origin.extension is None:
+                direction = CallDirection.INBOUND
+            elif trunks:
+                direction = CallDirection.OUTBOUND
+            else:
+                direction = CallDirection.INTERNAL
         else:
-            direction = CallDirection.INTERNAL
+            called = next((c for c in members if c.extension is not None), members[0])
+            caller = called.connected
+            caller_name = called.connected_name
+            callee = called.extension or called.caller_number
+            internal = caller is not None and caller in known
+            direction = CallDirection.INTERNAL if internal else CallDirection.INBOUND
         legs = tuple(
             CallLeg(c.extension, c.state, c.name)
             for c in members
             if c.extension is not None and c.state is not None
         )
-        caller = first.caller_number or first.extension
-        callee = first.exten if first.exten not in (None, "s") else first.connected
-        if callee is None:
-            callee = next((c.extension or c.peer for c in members if c is not first), None)
+        up = [c for c in members if c.state == ExtensionState.IN_CALL]
         durations = [c.duration for c in members if c.duration is not None]
+        call_id = key
+        if not members[0].linked:
+            # Without linked ids the call is named after its calling (else oldest) channel,
+            # which stays the same from ringing to answered.
+            named = origin or members[0]
+            call_id = named.uniqueid or named.name
         calls[call_id] = Call(
             call_id=call_id,
             direction=direction,
             caller_number=caller,
-            caller_name=first.caller_name,
+            caller_name=caller_name,
             callee_number=callee,
             trunk=trunks[0].peer if trunks else None,
-            answered=sum(c.state == ExtensionState.IN_CALL for c in members) >= 2,
+            answered=len(up) >= 2 or any(c.dialled for c in up),
             legs=legs,
             duration=max(durations) if durations else None,
         )
     return calls
+
+
+def waiting_callers(raw: Any) -> int:
+    """How many callers ``INFO queuecallers`` lists (empty answer: none).
+
+    Assumed: a list of caller records, or an object keyed by position; the reference
+    documents the request ("info about the callers waiting in the queue"), not its shape.
+    """
+    if isinstance(raw, Mapping):
+        return sum(1 for value in raw.values() if isinstance(value, Mapping))
+    return len(as_list(raw))
 
 
 def with_legs(extension: Extension, states: list[ExtensionState]) -> Extension:

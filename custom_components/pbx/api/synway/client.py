@@ -42,7 +42,7 @@ from ..models import (
 )
 from ..parse import as_int, as_list, as_mapping, as_str
 from .callbook import CallBook, FollowedCall
-from .session import SynwaySession
+from .session import HEARTBEAT_AFTER, SynwaySession
 from .wire import (
     AGENT_REQUESTS,
     DEFAULT_SNOOZE_MINUTES,
@@ -93,6 +93,8 @@ class SynwayClient(SynwaySession):
         verify_ssl: bool,
         username: str,
         password: str,
+        heartbeat_after: float = HEARTBEAT_AFTER,
+        report_url_scheme: bool = False,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect` (see `SynwaySession`)."""
         super().__init__(
@@ -103,8 +105,13 @@ class SynwayClient(SynwaySession):
             verify_ssl=verify_ssl,
             username=username,
             password=password,
+            heartbeat_after=heartbeat_after,
+            report_url_scheme=report_url_scheme,
         )
         self.calls = CallBook()
+        self._paused: dict[tuple[str, str], bool] = {}
+        """(queue, agent) -> paused, as reports and this client's pauses told it; the only
+        source for a static agent, which `agent_query` does not answer for."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -251,19 +258,31 @@ class SynwayClient(SynwaySession):
             waiting = len(callers)
         members = [as_mapping(m) for m in as_list(reply.get("members"))]
         members = [m for m in members if as_str(m.get("extid"))]
-        statuses = await asyncio.gather(
-            *(self._agent_status(number, as_str(m.get("extid")) or "") for m in members)
-        )
-        agents = tuple(
-            QueueAgent(
-                number=as_str(member.get("extid")) or "",
-                logged_in=status != "loggedout",
-                paused=status == "onbreak",
-            )
-            for member, status in zip(members, statuses, strict=True)
-        )
+        agents = tuple(await asyncio.gather(*(self._agent(number, m) for m in members)))
         ids = {c for c in (as_str(item.get("callid")) for item in callers) if c is not None}
         return waiting, agents, ids
+
+    async def _agent(self, queue: str, member: Mapping[str, Any]) -> QueueAgent:
+        """One member of `queue_members` as an agent.
+
+        The manual, 3.4.2: members are "static" or "dynamic"; 3.4.3: `agent_query` is for
+        dynamic agents (as in Yeastar's API it derives from,
+        https://help.yeastar.com/en/cloudpbx-developer/api/api_log_in_a_queue.html). A static
+        agent is a permanent member: logged in, paused only as the reports (AgentWrapUp) or
+        this client's pauses told. Assumed: a member without a type is asked like a dynamic
+        one (errno 48 then means a static one).
+        """
+        number = as_str(member.get("extid")) or ""
+        status = None
+        if wire_key(member.get("type")) != "static":
+            status = await self._agent_status(queue, number)
+        return QueueAgent(
+            number=number,
+            logged_in=status != "loggedout",
+            paused=status == "onbreak"
+            if status is not None
+            else self._paused.get((queue, number), False),
+        )
 
     async def _agent_status(self, queue: str, agent: str) -> str | None:
         """`agent_query`'s status word of an agent (folded), `None` where it does not tell."""
@@ -347,8 +366,7 @@ class SynwayClient(SynwaySession):
         _LOGGER.debug("Synway %s report ignored", kind)
         return []
 
-    @staticmethod
-    def _agent_report(kind: str, report: Mapping[str, Any]) -> list[PbxEvent]:
+    def _agent_report(self, kind: str, report: Mapping[str, Any]) -> list[PbxEvent]:
         queue, agent = as_str(report.get("queueid")), as_str(report.get("extid"))
         status = wire_key(report.get("status"))
         if queue is None or agent is None:
@@ -366,7 +384,11 @@ class SynwayClient(SynwaySession):
                 "resume": AgentChange(queue, agent, paused=False),
             }
         change = changes.get(status)
-        return [change] if change is not None else []
+        if change is None:
+            return []
+        if change.paused is not None:
+            self._paused[(queue, agent)] = change.paused
+        return [change]
 
     async def async_events(self) -> AsyncIterator[PbxEvent]:
         """Pull reports with `getevent` (login with `type=synway`) for as long as iterated."""
@@ -569,6 +591,8 @@ class SynwayClient(SynwaySession):
         if reason:
             _LOGGER.debug("Synway agent_break takes no reason; %r not sent", reason)
         await self._api(AGENT_REQUESTS[action], {"queueid": queue, "extid": extension})
+        if action in (AgentAction.PAUSE, AgentAction.UNPAUSE):
+            self._paused[(queue, extension)] = action == AgentAction.PAUSE
 
     async def async_accept_inbound(self, call_id: str) -> None:
         """`inbound_accept`: the call goes on to its destination."""

@@ -45,8 +45,10 @@ _LOGGER = logging.getLogger(__name__)
 
 HEARTBEAT_AFTER = 600.0
 """Send a heartbeat before a request when the token was last renewed this many seconds ago
-(the PBX keeps a token 30 minutes after the last login or heartbeat). Assumed: other requests
-do not prolong the token (the document says only the heartbeat does)."""
+(the manual, 3.1.1 and 3.1.2: a token lives 30 minutes after the login or the last heartbeat).
+Assumed: other requests do not prolong the token (the manual says only the heartbeat does),
+and the PBX keeps the 30 minutes it states; a PBX that drops tokens sooner needs a shorter
+interval, which the `heartbeat_after` argument (a vendor option) sets."""
 
 
 class SynwaySession(PbxClient):
@@ -65,11 +67,14 @@ class SynwaySession(PbxClient):
         verify_ssl: bool,
         username: str,
         password: str,
+        heartbeat_after: float = HEARTBEAT_AFTER,
+        report_url_scheme: bool = False,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect`.
 
         `username` and `password` are an API account of the PBX (the password is sent only
-        as its MD5 digest).
+        as its MD5 digest). `heartbeat_after` is how long a token goes without a heartbeat;
+        `report_url_scheme` sends the report URL with its ``http://`` (see `wire_url`).
         """
         super().__init__(
             session, host=host, port=port, ssl=ssl, verify_ssl=verify_ssl, secrets=(password,)
@@ -77,6 +82,8 @@ class SynwaySession(PbxClient):
         self._username = username
         self._password_md5 = md5_password(password)
         self.redact.add(self._password_md5)
+        self._heartbeat_after = heartbeat_after
+        self._report_url_scheme = report_url_scheme
         self._token_value: str | None = None
         self._renewed_at = 0.0
         self._login_params: tuple[str | None, bool] | None = None
@@ -181,7 +188,8 @@ class SynwaySession(PbxClient):
 
     async def _heartbeat(self, token: str) -> bool:
         """Prolong the token; False when the PBX no longer knows it."""
-        # Assumed: `url` is required; without a report URL (pulling) it is sent empty.
+        # The manual, 3.1.2: `url` is required. Assumed: without a report URL (pulling) it is
+        # sent empty, which the PBX takes as "no URL".
         reply = await self._post("heartbeat", {"url": self._push_url or ""}, token)
         code = self._errno(reply)
         if code is None:
@@ -196,12 +204,14 @@ class SynwaySession(PbxClient):
         """A valid token; `stale` is one the PBX just called gone."""
         async with self._token_lock:
             token = self._token_value
-            if token is None or token == stale or self._stale:
+            if token is None or token == stale:
                 await self._login()
-            elif self._login_params != self._desired_params():
+            elif self._stale or self._login_params != self._desired_params():
+                # After a restart (Systemup) the token is most likely gone, unless a request
+                # logged in again before the report came: give it back, or it stays valid.
                 await self._logout()
                 await self._login()
-            elif time.monotonic() - self._renewed_at > HEARTBEAT_AFTER and not (
+            elif time.monotonic() - self._renewed_at > self._heartbeat_after and not (
                 await self._heartbeat(token)
             ):
                 await self._login()
@@ -245,7 +255,7 @@ class SynwaySession(PbxClient):
 
     async def async_set_push_url(self, url: str | None) -> None:
         """Log in again so that reports go to `url`; `None` logs out (reports stop)."""
-        self._push_url = wire_url(url) if url else None
+        self._push_url = wire_url(url, keep_scheme=self._report_url_scheme) if url else None
         if url is None:
             async with self._token_lock:
                 if self._login_params is not None and self._login_params[0] is not None:

@@ -153,14 +153,16 @@ def md5_password(password: str) -> str:
     return hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()
 
 
-def wire_url(url: str) -> str:
-    """The report URL as the login takes it: `host:port/path`, the document's form.
+def wire_url(url: str, *, keep_scheme: bool = False) -> str:
+    """The report URL as the login and heartbeat take it: `host:port/path`, the manual's form.
 
-    Assumed: without a scheme the PBX posts over plain HTTP, so `http://` is dropped and
-    `https://` kept (the PBX could not know it otherwise).
+    The manual (3.1.1, 3.1.2) shows only examples without a scheme ("172.16.30.21:442/
+    report.php"). Assumed: without a scheme the PBX posts over plain HTTP, so `http://` is
+    dropped and `https://` kept (the PBX could not know it otherwise); `keep_scheme` (a vendor
+    option) sends `http://` too, for a PBX that wants the full URL.
     """
     url = url.strip()
-    if url.lower().startswith("http://"):
+    if not keep_scheme and url.lower().startswith("http://"):
         return url[len("http://") :]
     return url
 
