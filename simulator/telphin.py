@@ -25,7 +25,19 @@ Where the documents are silent, the assumptions are marked ``ASSUMED`` in commen
 - ``PUT .../current_calls/{call_api_id}`` implements ``transfer``, ``hold`` and ``offhold`` and
   answers 204; the other documented actions answer 400 here;
 - the callback answers ``{"call_api_id", "call_id", "callback_id"}``; ``src_num`` must be a list
-  whose first entry is a phone extension of the account.
+  whose first entry is a phone extension of the account;
+- ``/client/@me/limit/`` answers ``{"extension_event": {"limit": ..., "count": ...},
+  "api_request": {"limit": ..., "count": ...}}`` (the reference names the resource, not its
+  fields).
+
+Request limits, as "API Request Rules" says
+(https://ringme-confluence.atlassian.net/wiki/spaces/Ringme/pages/1901920568/API): requests are
+counted per hour for the whole account (every application and token together); past the limit
+every request answers 429 with the status ``rate_limit_exceeded`` until the hour ends; every
+answer carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds
+until the counter resets). ``rate_limit`` is that limit (``None``: unlimited), ``rate_window`` the
+hour (shorter in tests); :meth:`use_requests` spends requests as the account's other
+applications would.
 """
 
 from __future__ import annotations
@@ -175,7 +187,7 @@ class TelphinServer(SimServer):
         domain: str = "sip.telphin.com",
         account_name: str | None = None,
         rate_limit: int | None = None,
-        rate_window: float = 1.0,
+        rate_window: float = 3600.0,
         retry_after: int = 1,
         event_limit: int | None = None,
     ) -> None:
@@ -193,6 +205,10 @@ class TelphinServer(SimServer):
         self.retry_after = retry_after
         self.event_limit = event_limit
         self.blocked: set[str] = set()
+        self.forwards: dict[str, str] = {}
+        """Extension -> outside number its incoming-call rules forward every call to."""
+        self.not_real: set[str] = set()
+        """Extensions whose current-call items say ``real_call: false``."""
         self.ignore_paging = False
         self.duplicate_events = False
         self.tokens_issued = 0
@@ -214,6 +230,30 @@ class TelphinServer(SimServer):
     def expire_tokens(self) -> None:
         """Make every access token issued so far invalid (the next request answers 401)."""
         self._tokens.clear()
+
+    def restart(self) -> None:
+        """The platform restarts: its tokens, event subscriptions and queued events are gone.
+
+        Assumed: the reference does not say what survives a restart of the platform; like any
+        server that keeps them in memory, it forgets the access tokens and the extensions'
+        event subscriptions (the client must subscribe again), and the calls' events in flight.
+        """
+        self._tokens.clear()
+        self.subscriptions.clear()
+        self._tracks.clear()
+        self._callbacks.clear()
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+            self._outbox.task_done()
+
+    def use_requests(self, count: int) -> None:
+        """Spend ``count`` requests of this hour, as the account's other applications would."""
+        self._window_now(time.monotonic()).count += count
+
+    def _window_now(self, now: float) -> _RateWindow:
+        if now - self._window.start >= self.rate_window:
+            self._window = _RateWindow(now, 0)
+        return self._window
 
     def throttle_next(self, count: int, retry_after: int | None = None) -> None:
         """Answer the next ``count`` requests (token requests included) with HTTP 429."""
@@ -254,6 +294,7 @@ class TelphinServer(SimServer):
         app.router.add_post("/oauth/token", self._token)
         app.router.add_get(API + "/client/{client}/", self._client)
         app.router.add_get(API + "/client/{client}/extension/", self._extensions)
+        app.router.add_get(API + "/client/{client}/limit/", self._limit)
         app.router.add_get(API + "/client/{client}/current_calls/", self._client_calls)
         app.router.add_get(API + "/extension/{ext}/current_calls/", self._extension_calls)
         app.router.add_delete(API + "/extension/{ext}/current_calls/{call}", self._hangup)
@@ -297,12 +338,12 @@ class TelphinServer(SimServer):
         headers: dict[str, str] = {}
         if self.rate_limit is not None:
             now = time.monotonic()
-            if now - self._window.start >= self.rate_window:
-                self._window = _RateWindow(now, 0)
-            self._window.count += 1
-            reset = max(0, math.ceil(self._window.start + self.rate_window - now))
-            remaining = self.rate_limit - self._window.count
+            window = self._window_now(now)
+            window.count += 1
+            reset = max(0, math.ceil(window.start + self.rate_window - now))
+            remaining = self.rate_limit - window.count
             if remaining < 0:
+                # "the next request can be made only in the next hour"
                 return self._too_many(reset)
             headers = {
                 "X-RateLimit-Limit": str(self.rate_limit),
@@ -320,7 +361,7 @@ class TelphinServer(SimServer):
 
     def _too_many(self, retry_after: int) -> web.Response:
         return web.json_response(
-            {"status": 429, "message": "Too Many Requests"},
+            {"status": "rate_limit_exceeded", "message": "Too Many Requests"},
             status=429,
             headers={
                 "Retry-After": str(retry_after),
@@ -383,6 +424,19 @@ class TelphinServer(SimServer):
                 "dealer_id": None,
             }
         )
+
+    async def _limit(self, request: web.Request) -> web.Response:
+        """The account's limits: event subscriptions, and API requests an hour."""
+        # https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Extension Number Events": "Quantity
+        # of monitored events is limited, you can get the limit through ... Limits (/limit/)")
+        self._check_client(request)
+        # ASSUMED: the field names (the reference documents the resource, not its answer).
+        body: Json = {
+            "extension_event": {"limit": self.event_limit, "count": len(self.subscriptions)},
+        }
+        if self.rate_limit is not None:
+            body["api_request"] = {"limit": self.rate_limit, "count": self._window.count}
+        return web.json_response(body)
 
     async def _extensions(self, request: web.Request) -> web.Response:
         self._check_client(request)
@@ -477,7 +531,8 @@ class TelphinServer(SimServer):
             "extension_id": self.extension_id(leg.number),
             "init_time_gmt": gmt(call.started),
             "answer_time_gmt": gmt(answered_at),
-            "real_call": True,
+            # ASSUMED: which legs are not real calls is not documented; the knob says.
+            "real_call": leg.number not in self.not_real,
             "record_uuid": None,
         }
 
@@ -656,6 +711,8 @@ class TelphinServer(SimServer):
                 tracks[number] = track
                 kind = "dial-out" if flow == "out" else "dial-in"
                 events.append((ext_id, kind, self._fields(kind, call, track, now, "CALLING")))
+                if kind == "dial-in" and number in self.forwards:
+                    events.append((ext_id, "dial-out", self._forwarded(call, track, now)))
             if track.answered_at is None and leg.status in ANSWERED_STATUSES:
                 track.answered_at = now
                 events.append(
@@ -733,6 +790,25 @@ class TelphinServer(SimServer):
             fields["Bridged"] = "yes" if call.answered is not None else "no"
         if call.call_id in self._callbacks:
             fields["CallBackID"] = self._callbacks[call.call_id]
+        return fields
+
+    def _forwarded(self, call: SimCall, track: _Track, now: float) -> dict[str, str]:
+        """The ``dial-out`` of a call the extension's incoming-call rules forward outside.
+
+        "If the call is forwarded to a number outside the PBX using incoming call rules, then a
+        dial-out event is generated from this extension number to the corresponding number
+        with the option Transfered: yes" (Extension Number Events).
+        """
+        fields = self._fields("dial-out", call, track, now, "CALLING")
+        fields.pop("CalledExtension", None)
+        fields.pop("CalledExtensionID", None)
+        fields.update(
+            CallFlow="out",
+            CalledNumber=self.forwards[track.number],
+            CallerExtension=f"{self.ext_name(track.number)}@{self.domain}",
+            CallerExtensionID=str(track.ext_id),
+            Transfered="yes",
+        )
         return fields
 
     async def _deliver_loop(self) -> None:
@@ -820,7 +896,6 @@ def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[Si
         client_secret=args.telphin_client_secret,
         faults=faults,
         tls=args.tls,
-        account_name="Demo Hotel (Telphin)",
     )
     return server, args.telphin_port, f"client_id={args.telphin_client_id}"
 

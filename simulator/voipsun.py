@@ -19,9 +19,14 @@ Where the document is silent, the choices are marked ``ASSUMED`` in comments; th
   ``OK (N ms)``, an unregistered one ``UNKNOWN`` with host ``(Unspecified)``;
 - ``queuestatus`` without ``queueName`` and ``agentstatus`` without ``agentNumber`` answer every
   queue / agent (knobs ``queuestatus_needs_name`` / ``agentstatus_needs_agent`` refuse with 120);
-- agents are the model's queue agents (numbered like their extension); login, logout and pause act
-  on every queue of the agent; their PIN is ``agent_pin`` (``agent_pins`` per agent; ``None``
-  accepts any or none);
+- agents are the model's queue agents; as the reference says, call-center agents have their own
+  agent numbers and PINs (its example: ``agentNumber=1000`` for extension 100): ``agent_numbers``
+  (agent number -> extension) gives them; an extension without one is an agent numbered like
+  itself, and an extension that has one is not known by its extension number (errno 500 and the
+  like). Login, logout and pause act on every queue of the agent; the PIN is ``agent_pin``
+  (``agent_pins`` per agent number; ``None`` accepts any or none);
+- ``one_channel`` lists one channel per call (the caller's), the called party appearing only as
+  the call's ``dst``, as some PBXs list calls;
 - which code of a documented range means what (see :data:`REASONS`), and errno 140 for
   ``hangupcall`` of an unknown channel (the document lists no hangup errors);
 - ``checkExten`` (any true value) refuses an originate from an extension that is not idle with
@@ -143,7 +148,8 @@ class VoipsunServer(SimServer):
     ``password``, ``permissions`` (actions the API user may use; ``None`` = all), ``list_shape``,
     ``numbers_as_strings``, ``call_ids``, ``queue_agent_details`` (``False`` leaves agents' state out
     of ``queuestatus``), ``queuestatus_needs_name``, ``agentstatus_needs_agent``, ``php_notice``
-    (PHP notice text before the JSON), ``agent_pin``, ``agent_pins``, ``public_numbers``
+    (PHP notice text before the JSON), ``agent_pin``, ``agent_pins``, ``agent_numbers`` (agent
+    number -> extension), ``one_channel`` (one ``listcalls`` channel per call), ``public_numbers``
     (public number -> extension). Records: ``dialed``, ``moved_records``, ``spies``.
     """
 
@@ -167,6 +173,8 @@ class VoipsunServer(SimServer):
         php_notice: bool = False,
         agent_pin: str | None = "1234",
         agent_pins: Mapping[str, str] | None = None,
+        agent_numbers: Mapping[str, str] | None = None,
+        one_channel: bool = False,
         public_numbers: Mapping[str, str] | None = None,
     ) -> None:
         """Serve ``model`` as a VoIPSUN PBX with one API user ``username``/``password``."""
@@ -184,6 +192,8 @@ class VoipsunServer(SimServer):
         self.php_notice = php_notice
         self.agent_pin = agent_pin
         self.agent_pins: dict[str, str] = dict(agent_pins or {})
+        self.agent_numbers: dict[str, str] = dict(agent_numbers or {})
+        self.one_channel = one_channel
         self.public_numbers: dict[str, str] = dict(public_numbers or {})
         self.dialed: list[Json] = []
         self.moved_records: list[Json] = []
@@ -375,7 +385,8 @@ class VoipsunServer(SimServer):
         rows: list[Json] = []
         for call in self.model.calls.values():
             duration = self._num(max(0, int(now - call.started)))
-            for leg in call.legs:
+            # ASSUMED: a PBX listing one channel per call lists the caller's (the first leg).
+            for leg in call.legs[:1] if self.one_channel else call.legs:
                 name = self.channel_name(leg)
                 row: Json = {
                     "channelName": name,
@@ -488,12 +499,25 @@ class VoipsunServer(SimServer):
 
     # ----------------------------------------------------------------- call center
 
+    def _agent_number(self, extension: str) -> str:
+        """The agent number the API knows `extension`'s agent by."""
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("Agent Login": agentNumber=1000 is
+        # extension 100's agent)
+        for number, member in self.agent_numbers.items():
+            if member == extension:
+                return number
+        return extension
+
+    def _member(self, number: str) -> str:
+        """The model's agent (its extension) behind the API's agent `number`."""
+        return self.agent_numbers.get(number, number)
+
     def _agents(self) -> dict[str, list[tuple[str, SimAgent]]]:
-        """Every agent number with its (queue, agent) memberships."""
+        """Every agent number (the API's) with its (queue, agent) memberships."""
         agents: dict[str, list[tuple[str, SimAgent]]] = {}
         for queue in self.model.queues.values():
-            for number, agent in queue.agents.items():
-                agents.setdefault(number, []).append((queue.number, agent))
+            for member, agent in queue.agents.items():
+                agents.setdefault(self._agent_number(member), []).append((queue.number, agent))
         return agents
 
     def _agent_auth(self, params: dict[str, str], not_found: int, bad_pin: int) -> str:
@@ -520,7 +544,7 @@ class VoipsunServer(SimServer):
             "loggedIn": self._num(int(logged_in)),
             "paused": self._num(int(paused)),
             "pausedReason": reason,
-            "status": self._agent_status_text(number, logged_in),
+            "status": self._agent_status_text(self._member(number), logged_in),
             "queues": [queue for queue, _ in memberships],
         }
 
@@ -548,13 +572,13 @@ class VoipsunServer(SimServer):
             except NotFoundError:
                 raise VoipsunError(502) from None
         for queue, _ in self._agents()[number]:
-            self.model.agent_login(queue, number)
+            self.model.agent_login(queue, self._member(number))
         return self._ok()
 
     def _agentlogout(self, params: dict[str, str]) -> Json:
         number = self._agent_auth(params, 550, 550)
         for queue, _ in self._agents()[number]:
-            self.model.agent_logout(queue, number)
+            self.model.agent_logout(queue, self._member(number))
         return self._ok()
 
     def _agentpause(self, params: dict[str, str]) -> Json:
@@ -563,7 +587,7 @@ class VoipsunServer(SimServer):
         if not memberships:
             raise VoipsunError(610)
         for queue, _ in memberships:
-            self.model.agent_pause(queue, number, params.get("reason", ""))
+            self.model.agent_pause(queue, self._member(number), params.get("reason", ""))
         return self._ok()
 
     def _agentunpause(self, params: dict[str, str]) -> Json:
@@ -572,7 +596,7 @@ class VoipsunServer(SimServer):
         if not memberships:
             raise VoipsunError(610)
         for queue, _ in memberships:
-            self.model.agent_unpause(queue, number)
+            self.model.agent_unpause(queue, self._member(number))
         return self._ok()
 
     def _membership(self, params: dict[str, str]) -> tuple[str, str]:
@@ -587,20 +611,22 @@ class VoipsunServer(SimServer):
     def _agentadd(self, params: dict[str, str]) -> Json:
         queue, number = self._membership(params)
         agents = self.model.queues[queue].agents
-        if number in agents:
+        member = self._member(number)
+        if member in agents:
             raise VoipsunError(601)
         name = self._agents()[number][0][1].name
-        agents[number] = SimAgent(number, name, dynamic=True)
+        agents[member] = SimAgent(member, name, dynamic=True)
         return self._ok()
 
     def _agentremove(self, params: dict[str, str]) -> Json:
         queue, number = self._membership(params)
         agents = self.model.queues[queue].agents
-        if number not in agents:
+        member = self._member(number)
+        if member not in agents:
             raise VoipsunError(601)
         if len(self._agents()[number]) == 1:
             raise VoipsunError(601, "Agent must stay in at least one queue")
-        del agents[number]
+        del agents[member]
         return self._ok()
 
     def _agentstatus(self, params: dict[str, str]) -> Any:
@@ -624,14 +650,14 @@ class VoipsunServer(SimServer):
             if name and queue.number != name:
                 continue
             agents = []
-            for number, agent in queue.agents.items():
-                row: Json = {"agentNumber": number, "name": agent.name}
+            for member, agent in queue.agents.items():
+                row: Json = {"agentNumber": self._agent_number(member), "name": agent.name}
                 if self.queue_agent_details:
                     row.update(
                         loggedIn=self._num(int(agent.logged_in)),
                         paused=self._num(int(agent.paused)),
                         pausedReason=agent.pause_reason,
-                        status=self._agent_status_text(number, agent.logged_in),
+                        status=self._agent_status_text(member, agent.logged_in),
                     )
                 agents.append(row)
             callers = []

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import time
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 from aiohttp import web
@@ -45,6 +45,7 @@ from custom_components.pbx.api.telphin import (
     push as telphin_push,
     short_number,
 )
+from custom_components.pbx.api.telphin.budget import MAX_REQUESTS_PER_HOUR, RequestBudget
 from simulator.model import PbxModel
 from simulator.telphin import Subscription, TelphinServer
 
@@ -92,7 +93,13 @@ def make_client(session: aiohttp.ClientSession, port: int, **extra: Any) -> Telp
         "client_secret": CLIENT_SECRET,
         **extra,
     }
-    return TelphinClient(session, **client_args(data))
+    client = TelphinClient(session, **client_args(data))
+    # Read the extension list with every snapshot, and poll fast: the hourly budget has its
+    # own tests (test_telphin_budget.py).
+    client.extensions_ttl = 0
+    client.budget = RequestBudget(MAX_REQUESTS_PER_HOUR)
+    client.budget.per_hour = 10**9
+    return client
 
 
 @pytest.fixture
@@ -473,101 +480,7 @@ async def test_faults_from_the_simulator(client: TelphinClient, telphin: Telphin
 # Rate limits -----------------------------------------------------------------------------
 
 
-async def test_429_is_retried_after_retry_after(
-    client: TelphinClient, telphin: TelphinServer
-) -> None:
-    await client.async_connect()
-    telphin.throttle_next(2, retry_after=0)
-    telphin.clear_requests()
-    snapshot = await client.async_fetch_calls()
-    assert snapshot.calls == {}
-    assert len(telphin.requests_to("/client/@me/extension/")) == 3
-    assert len(telphin.requests_to("/current_calls/")) == 1
-
-
-async def test_429_retries_are_bounded(client: TelphinClient, telphin: TelphinServer) -> None:
-    await client.async_connect()
-    telphin.throttle_next(10, retry_after=0)
-    telphin.clear_requests()
-    with pytest.raises(PbxConnectionError, match="kept limiting"):
-        await client.async_fetch_calls()
-    assert len(telphin.requests) == 4
-
-
-async def test_429_on_the_token_endpoint(client: TelphinClient, telphin: TelphinServer) -> None:
-    telphin.throttle_next(1, retry_after=0)
-    await client.async_connect()
-    assert len(telphin.requests_to("/oauth/token")) == 2
-
-
-async def test_long_rate_limit_fails_fast_and_holds_requests_back(
-    client: TelphinClient, telphin: TelphinServer
-) -> None:
-    await client.async_connect()
-    telphin.throttle_next(1, retry_after=120)
-    with pytest.raises(PbxConnectionError, match="120 seconds"):
-        await client.async_fetch_calls()
-    telphin.clear_requests()
-    with pytest.raises(PbxConnectionError, match="more seconds"):
-        await client.async_fetch_calls()
-    assert telphin.requests == []
-
-
-async def test_rate_window_of_the_simulator_is_respected(
-    client: TelphinClient, telphin: TelphinServer
-) -> None:
-    await client.async_connect()
-    telphin.rate_limit = 2
-    telphin.rate_window = 0.5
-    results = [await client.async_fetch_calls() for _ in range(4)]
-    assert len(results) == 4
-    assert any(r.path.endswith("/current_calls/") for r in telphin.requests)
-
-
-async def test_rate_limit_header_forms(stub: Stub, stub_client: TelphinClient) -> None:
-    path = ("GET", "/api/ver1.0/client/@me/current_calls/")
-    stub.routes[("GET", "/api/ver1.0/client/@me/extension/")] = json_answer([])
-    ok = json_answer({"call_list": []})
-    in_a_moment = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    stub.routes[path] = sequence(
-        json_answer({}, status=429, headers={"Retry-After": "soon", "X-RateLimit-Reset": "nan"}),
-        json_answer({"message": "slow down"}, status=429, headers={"Retry-After": in_a_moment}),
-        json_answer({}, status=429, headers={"X-RateLimit-Reset": str(int(time.time()))}),
-        ok,
-    )
-    start = time.monotonic()
-    await stub_client.async_fetch_calls()
-    assert stub.count(*path) == 4
-    assert time.monotonic() - start < 10
-    stub.routes[path] = sequence(
-        json_answer(
-            {"call_list": []}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "-5"}
-        ),
-        json_answer(
-            {"call_list": []},
-            headers={"X-RateLimit-Remaining": "0", "Retry-After": "Thu, 01 Jan 1970 00:00:00"},
-        ),
-        json_answer(
-            {"call_list": []}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
-        ),
-        ok,
-    )
-    await stub_client.async_fetch_calls()
-    await stub_client.async_fetch_calls()
-    await stub_client.async_fetch_calls()
-    start = time.monotonic()
-    await stub_client.async_fetch_calls()
-    assert time.monotonic() - start >= 0.9
-
-
-async def test_429_without_headers_backs_off(stub: Stub, stub_client: TelphinClient) -> None:
-    path = ("GET", "/api/ver1.0/client/@me/current_calls/")
-    stub.routes[("GET", "/api/ver1.0/client/@me/extension/")] = json_answer([])
-    stub.routes[path] = sequence(text_answer("busy", status=429), json_answer({"call_list": []}))
-    start = time.monotonic()
-    await stub_client.async_fetch_calls()
-    assert time.monotonic() - start >= 0.9
-    assert stub.count(*path) == 2
+# The hourly request limit: see test_telphin_budget.py.
 
 
 # Snapshot --------------------------------------------------------------------------------
@@ -956,13 +869,38 @@ async def test_duplicates_are_cleaned_and_vanished_ones_tolerated(
     assert telphin.subscriptions == {}
 
 
-async def test_event_limit_fails_registration(
-    client: TelphinClient, telphin: TelphinServer
+async def test_subscription_limit_is_respected_and_told(
+    client: TelphinClient, telphin: TelphinServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The account may monitor 10 events: two extensions fit (four each), the rest are told."""
     telphin.event_limit = 10
-    with pytest.raises(PbxCommandError, match="limit of monitored events"):
-        await client.async_set_push_url("https://ha.example/hook")
+    await client.async_connect()
+    assert client.limits.events == 10
+    await client.async_set_push_url("https://ha.example/hook")
+    assert len(telphin.subscriptions) == 8
+    assert len({sub.extension_id for sub in telphin.subscriptions.values()}) == 2
+    assert len(client.unsubscribed) == len(client._extensions) - 2
+    told = [r for r in caplog.records if "limit of event subscriptions (10)" in r.getMessage()]
+    assert len(told) == 1 and told[0].levelno == logging.WARNING
+    # Later snapshots try nothing more (no request refused), and say nothing more.
+    telphin.clear_requests()
+    client.extensions_ttl = 0
+    await client.async_fetch_snapshot()
+    assert not [r for r in telphin.requests if r.method == "POST" and "/event/" in r.path]
+    assert len([r for r in caplog.records if "event subscriptions" in r.getMessage()]) == 1
+    await client.async_set_push_url(None)
+    assert telphin.subscriptions == {}
+
+
+async def test_subscription_limit_refused_by_the_api(
+    client: TelphinClient, telphin: TelphinServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the limit known beforehand, the API's refusal stops the subscribing."""
+    telphin.event_limit = 10
+    await client.async_set_push_url("https://ha.example/hook")
     assert len(telphin.subscriptions) == 10
+    assert client.unsubscribed
+    assert any("get no pushed call events" in r.getMessage() for r in caplog.records)
     await client.async_set_push_url(None)
     assert telphin.subscriptions == {}
 
@@ -988,7 +926,8 @@ async def test_new_extensions_are_subscribed_by_the_snapshot(
     assert len([s for s in subs_for(telphin, url) if s[0] == 100000 + ext.id]) == 4
     telphin.clear_requests()
     await client.async_fetch_snapshot()
-    assert telphin.requests_to("/event/") == []
+    # Read back with the refresh of the list (each snapshot here), none made anew.
+    assert telphin.requests_to("/event/", "POST") == []
     model.add_extension("302", "Room 302")
     telphin.event_limit = len(telphin.subscriptions)
     snapshot = await client.async_fetch_snapshot()
@@ -1028,8 +967,9 @@ def model(clock: FakeClock) -> PbxModel:
 async def deliver(
     telphin: TelphinServer, receiver: Receiver, client: TelphinClient
 ) -> list[PbxEvent]:
+    """The call events of what Telphin pushed (the status changes beside them aside)."""
     await telphin.drain()
-    events = receiver.parse(client)
+    events = [e for e in receiver.parse(client) if not isinstance(e, ExtensionChange)]
     receiver.pushes.clear()
     return events
 
@@ -1091,6 +1031,95 @@ async def test_missed_inbound_call(
     assert missed.caller_number == "+74951112233"
     assert missed.trunk == telphin.did("SIP-Provider")
     assert missed.duration is None
+
+
+def read_events(client: TelphinClient) -> list[PbxEvent]:
+    """What the last snapshot told beside it (`take_read_events`), the status changes aside."""
+    return [e for e in client.take_read_events() if not isinstance(e, ExtensionChange)]
+
+
+async def test_subscriptions_lost_in_a_restart_are_made_again(
+    client: TelphinClient, telphin: TelphinServer, receiver: Receiver, model: PbxModel
+) -> None:
+    """The platform restarts while a call rings: tokens and subscriptions are gone. The next
+    snapshot logs in again, finds the subscriptions missing, says the pushes were lost, ends
+    the call they left ringing, subscribes again and says the pushes are back."""
+    await client.async_fetch_snapshot()
+    await client.async_set_push_url(receiver.url)
+    client.extensions_ttl = 3600  # no periodic refresh: the new login alone tells
+    subs = subs_for(telphin, receiver.url)
+    call = model.inbound_call("+74951112233", "102")
+    assert call_events(await deliver(telphin, receiver, client)) == [
+        ("102", CallEventType.INCOMING)
+    ]
+    await client.async_fetch_snapshot()
+    assert read_events(client) == []
+    telphin.restart()
+    model.hangup(call.call_id)
+    await client.async_fetch_snapshot()
+    events = read_events(client)
+    assert events[0] == ChannelChange(False)
+    assert events[-1] == ChannelChange(True)
+    assert call_events(events) == [("102", CallEventType.MISSED)]
+    missed = events[1]
+    assert isinstance(missed, CallEvent)
+    assert missed.call_id == call.call_id
+    assert missed.caller_number == "+74951112233"
+    assert subs_for(telphin, receiver.url) == subs
+    assert client.take_read_events() == []
+    second = model.inbound_call("+74951112244", "102")
+    model.answer(second.call_id)
+    assert call_events(await deliver(telphin, receiver, client)) == [
+        ("102", CallEventType.INCOMING),
+        ("102", CallEventType.ANSWERED),
+    ]
+
+
+async def test_subscriptions_found_missing_at_the_refresh(
+    client: TelphinClient, telphin: TelphinServer, receiver: Receiver, model: PbxModel
+) -> None:
+    """Subscriptions gone without a new login are found by reading them back with the
+    periodic refresh of the extension list; while they cannot be made again, the pushes are
+    down (and the next refresh tries again)."""
+    await client.async_set_push_url(receiver.url)
+    subs = subs_for(telphin, receiver.url)
+    call = model.dial("101", "102", auto_answer=True)
+    model.answer(call.call_id)
+    assert len(call_events(await deliver(telphin, receiver, client))) == 4
+    telphin.subscriptions.clear()
+    telphin.event_limit = 0
+    await client.async_fetch_snapshot()
+    assert len(telphin.requests_to("/event/", "GET")) >= len(model.extensions)
+    assert read_events(client) == [ChannelChange(False)]
+    assert telphin.subscriptions == {}
+    model.hangup(call.call_id)
+    await client.async_fetch_snapshot()
+    assert read_events(client) == [
+        CallEvent(
+            CallEventType.ENDED,
+            "101",
+            call.call_id,
+            caller_number="101",
+            caller_name="Reception",
+            callee_number="102",
+            direction=CallDirection.INTERNAL,
+            duration=0,
+        ),
+        CallEvent(
+            CallEventType.ENDED,
+            "102",
+            call.call_id,
+            caller_number="101",
+            caller_name="Reception",
+            callee_number="102",
+            direction=CallDirection.INTERNAL,
+            duration=0,
+        ),
+    ]
+    telphin.event_limit = None
+    await client.async_fetch_snapshot()
+    assert read_events(client) == [ChannelChange(True)]
+    assert subs_for(telphin, receiver.url) == subs
 
 
 async def test_click_to_call_events(
@@ -1228,7 +1257,10 @@ async def test_failed_delivery_is_recorded(
 def event(
     client: TelphinClient, body: bytes, method: str = "POST", **headers: str
 ) -> list[PbxEvent]:
-    return client.parse_push(method, headers, body)
+    """The call events of one push (the status changes beside them aside)."""
+    return [
+        e for e in client.parse_push(method, headers, body) if not isinstance(e, ExtensionChange)
+    ]
 
 
 def hangup_fields(**extra: Any) -> dict[str, Any]:
@@ -1652,3 +1684,94 @@ async def test_remove_push_url_of_an_earlier_client(
     await fresh.async_remove_push_url(url)
     assert telphin.subscriptions == {}
     assert fresh.push_url is None
+
+
+# What the pushes and the current calls mean ---------------------------------------------
+
+
+async def test_pushed_dial_in_sets_the_status_at_once(
+    client: TelphinClient, telphin: TelphinServer, receiver: Receiver, model: PbxModel
+) -> None:
+    """A `dial-in` makes the extension ringing then and there, not at the next read."""
+    await client.async_fetch_snapshot()
+    await client.async_set_push_url(receiver.url)
+    call = model.inbound_call("+74951112233", "102")
+    await telphin.drain()
+    pushed = receiver.parse(client)
+    receiver.pushes.clear()
+    assert ExtensionChange("102", state=ExtensionState.RINGING) in pushed
+    model.answer(call.call_id)
+    await telphin.drain()
+    assert ExtensionChange("102", state=ExtensionState.IN_CALL) in receiver.parse(client)
+    receiver.pushes.clear()
+    model.hangup(call.call_id)
+    await telphin.drain()
+    assert receiver.parse(client)[-1] == ExtensionChange("102", state=ExtensionState.IDLE)
+
+
+def test_pushed_states_of_overlapping_calls(client: TelphinClient) -> None:
+    ringing = form(EventType="dial-in", CallID="a", CallFlow="in", CalledExtension="1*301")
+    assert client.parse_push("POST", {}, ringing)[-1] == ExtensionChange(
+        "301", state=ExtensionState.RINGING
+    )
+    talking = form(EventType="answer", CallID="b", CallFlow="out", CallerExtension="1*301")
+    assert client.parse_push("POST", {}, talking)[-1] == ExtensionChange(
+        "301", state=ExtensionState.IN_CALL
+    )
+    ended = form(EventType="hangup", CallID="b", CallFlow="out", CallerExtension="1*301")
+    assert client.parse_push("POST", {}, ended)[-1] == ExtensionChange(
+        "301", state=ExtensionState.RINGING
+    )
+    # A repeated ring changes nothing: no event, no status.
+    assert client.parse_push("POST", {}, ringing) == []
+
+
+async def test_forwarded_call_is_not_an_outgoing_call(
+    client: TelphinClient, telphin: TelphinServer, receiver: Receiver, model: PbxModel
+) -> None:
+    """`dial-out` with `Transfered: yes` is the inbound call forwarded outside."""
+    telphin.forwards = {"102": "+79990001122"}
+    await client.async_fetch_snapshot()
+    await client.async_set_push_url(receiver.url)
+    call = model.inbound_call("+74951112233", "102")
+    await telphin.drain()
+    forwarded = [p for p in receiver.pushes if b"Transfered=yes" in p.body]
+    assert len(forwarded) == 1 and b"EventType=dial-out" in forwarded[0].body
+    pushed = receiver.parse(client)
+    receiver.pushes.clear()
+    assert call_events(pushed) == [("102", CallEventType.INCOMING)]
+    # Forwarded away, the phone does not ring.
+    assert pushed[-1] == ExtensionChange("102", state=ExtensionState.IDLE)
+    model.hangup(call.call_id)
+    events = await deliver(telphin, receiver, client)
+    assert call_events(events) == [("102", CallEventType.MISSED)]
+    answered = form(
+        EventType="hangup",
+        CallID="f-1",
+        CallFlow="out",
+        CallerExtension="1*301",
+        Transfered="yes",
+        CallStatus="ANSWER",
+        Duration="5000000",
+    )
+    event(client, form(EventType="dial-in", CallID="f-1", CallFlow="in", CalledExtension="1*301"))
+    assert (
+        event(client, form(**{**dict(parse_qsl(answered.decode())), "EventType": "answer"})) == []
+    )
+    (missed,) = event(client, answered)
+    assert isinstance(missed, CallEvent) and missed.event_type is CallEventType.MISSED
+
+
+async def test_legs_that_are_no_real_call_do_not_ring(
+    client: TelphinClient, telphin: TelphinServer, model: PbxModel
+) -> None:
+    """A current-call item with `real_call: false` is not the extension ringing."""
+    telphin.not_real = {"102"}
+    call = model.inbound_call("+74951112233", "102")
+    snapshot = await client.async_fetch_snapshot()
+    assert call.call_id in snapshot.calls
+    assert snapshot.calls[call.call_id].legs == ()
+    assert snapshot.extensions["102"].state == ExtensionState.IDLE
+    telphin.not_real = set()
+    snapshot = await client.async_fetch_snapshot()
+    assert snapshot.extensions["102"].state == ExtensionState.RINGING

@@ -55,6 +55,13 @@ from custom_components.pbx.api.voipsun import (
     parse_queue,
     peer_registered,
 )
+from custom_components.pbx.api.voipsun.agents import (
+    AgentLineError,
+    AgentLogin,
+    agent_of,
+    extension_of,
+    parse_agent_lines,
+)
 from simulator.model import PbxModel
 from simulator.server import SimServer
 from simulator.voipsun import VoipsunServer
@@ -165,6 +172,13 @@ async def api(
         return json.loads(await response.text())
 
 
+async def api_body(session: aiohttp.ClientSession, server: SimServer, action: str) -> bytes:
+    """The raw body the simulated API answers to `action`."""
+    query = {"username": USERNAME, "password": PASSWORD, "action": action}
+    async with session.get(server.url + "/api/api.php", params=query) as response:
+        return await response.read()
+
+
 class EventPump:
     """Runs `async_events` in a task, so that polling goes on while a test waits."""
 
@@ -266,13 +280,22 @@ async def test_connect_wrong_password(
     assert "Unauthorized user or bad permissions" in str(err.value)
 
 
-async def test_permission_missing_is_auth_error(
+async def test_permission_missing_is_no_reauthentication(
     client: VoipsunClient, server: VoipsunServer
 ) -> None:
+    """errno 100 on anything but the credentials check is a missing permission."""
     server.permissions = {"sipstatus"}
     await client.async_connect()
-    with pytest.raises(PbxAuthError, match="may not use 'listcalls'"):
+    with pytest.raises(PbxCommandError, match="no permission for 'listcalls'") as err:
         await client.async_fetch_snapshot()
+    assert not isinstance(err.value, PbxAuthError)
+    assert err.value.code == "100"
+    with pytest.raises(PbxCommandError, match="no permission for 'agentlogin'"):
+        await client.async_queue_agent("6400", "101", AgentAction.LOGIN)
+    # The credentials check itself cannot tell a wrong password from a missing permission.
+    server.permissions = set()
+    with pytest.raises(PbxAuthError, match="may not use 'sipstatus'"):
+        await client.async_connect()
 
 
 # Snapshot ------------------------------------------------------------------------------
@@ -337,6 +360,35 @@ async def test_snapshot_shapes_are_equal(
     snapshot = await make_client(session, server.port).async_fetch_snapshot()
     assert snapshot == reference
     assert len(snapshot.calls) == 3
+
+
+@pytest.mark.parametrize("shape", ["list", "object", "wrapped"])
+@pytest.mark.parametrize("action", ["listcalls", "sipstatus"])
+async def test_truncated_lists_are_rejected_whole(
+    session: aiohttp.ClientSession,
+    server: VoipsunServer,
+    office: PbxModel,
+    clock: Clock,
+    shape: str,
+    action: str,
+) -> None:
+    """A list answer cut short (the connection dropped mid-body) is no answer: the read fails
+    with a bad-reply error, and nothing of it (no channel, no call, no trunk) is made up."""
+    await _busy_office(office, clock)
+    server.list_shape = shape  # type: ignore[assignment]
+    server.php_notice = shape == "object"
+    reference = await make_client(session, server.port).async_fetch_snapshot()
+    server.faults.mangled_requests.add(f"action={action}")
+    length = len(await api_body(session, server, action))
+    for cut in [*range(1, length, max(1, length // 40)), length - 2, length - 1]:
+        server.faults.mangler = lambda body, cut=cut: body[:cut]
+        client = make_client(session, server.port)
+        try:
+            snapshot = await client.async_fetch_snapshot()
+        except PbxConnectionError:
+            continue
+        # A cut that leaves a whole document (trailing whitespace) reads as the whole.
+        assert snapshot == reference, (cut, length)
 
 
 async def test_empty_object_shape(client: VoipsunClient, server: VoipsunServer) -> None:
@@ -852,7 +904,10 @@ def test_raise_for(session: aiohttp.ClientSession) -> None:
         client._raise_for("x", {"errno": 110})
     assert err.value.code == "110"
     with pytest.raises(PbxAuthError, match="no reason given"):
+        client._raise_for("sipstatus", {"success": "false", "errno": "100"})
+    with pytest.raises(PbxCommandError, match="no permission for 'x'") as err:
         client._raise_for("x", {"success": "false", "errno": "100"})
+    assert not isinstance(err.value, PbxAuthError)
 
 
 def test_decode_reply() -> None:
@@ -1417,3 +1472,192 @@ async def test_surface_keyed_and_wrapped(
     }
     server.list_shape = "wrapped"
     assert (await api(session, server, "queuestatus"))["data"][0]["queueName"] == "6400"
+
+
+# One channel per call (the documented src/dst name the parties) ------------------------
+
+
+async def test_events_one_channel_listing_inbound(
+    client: VoipsunClient,
+    server: VoipsunServer,
+    office: PbxModel,
+    pump: Callable[[], EventPump],
+) -> None:
+    """A PBX listing one channel per call names the called extension only as `dst`."""
+    server.one_channel = True
+    events = pump()
+    await events.until(lambda e: e == ChannelChange(True))
+    call = office.inbound_call("5551234", "105")
+    rows = await api(client._session, server, "listcalls")
+    assert len(rows) == 1 and rows[0]["dst"] == "105"
+    assert not rows[0]["channelName"].startswith("SIP/105-")
+    got = await events.until(call_event(CallEventType.INCOMING, "105"))
+    incoming = got[-1]
+    assert isinstance(incoming, CallEvent)
+    assert incoming.direction == CallDirection.INBOUND
+    assert incoming.caller_number == "5551234"
+    assert incoming.trunk == "SIP-Provider"
+    assert ExtensionChange("105", state=ExtensionState.RINGING, registered=True) in got
+    office.answer(call.call_id)
+    got = await events.until(call_event(CallEventType.ANSWERED, "105"))
+    assert ExtensionChange("105", state=ExtensionState.IN_CALL, registered=True) in got
+    snapshot = await client.async_fetch_calls()
+    assert snapshot.extensions["105"].state == ExtensionState.IN_CALL
+    # Hanging up the extension hangs up the call's one channel.
+    await client.async_hangup(extension="105")
+    got = await events.until(call_event(CallEventType.ENDED, "105"))
+    assert ExtensionChange("105", state=ExtensionState.IDLE, registered=True) in got
+    assert call.call_id not in office.calls
+
+
+async def test_events_one_channel_listing_missed_and_internal(
+    client: VoipsunClient,
+    server: VoipsunServer,
+    office: PbxModel,
+    pump: Callable[[], EventPump],
+) -> None:
+    server.one_channel = True
+    events = pump()
+    await events.until(lambda e: e == ChannelChange(True))
+    call = office.inbound_call("5551234", "105")
+    await events.until(call_event(CallEventType.INCOMING, "105"))
+    office.hangup(call.call_id)
+    await events.until(call_event(CallEventType.MISSED, "105"))
+
+    internal = office.dial("103", "104", auto_answer=True)
+    got = await events.until(call_event(CallEventType.INCOMING, "104"))
+    outgoing = next(e for e in got if isinstance(e, CallEvent) and e.extension == "103")
+    assert outgoing.event_type == CallEventType.OUTGOING
+    assert outgoing.direction == CallDirection.INTERNAL
+    office.answer(internal.call_id)
+    await events.until(call_event(CallEventType.ANSWERED, "104"))
+    office.hangup(internal.call_id)
+    got = await events.until(call_event(CallEventType.ENDED, "104"))
+    ended = [e for e in events.seen if isinstance(e, CallEvent) and e.event_type == "ended"]
+    assert {e.extension for e in ended} == {"103", "104"}
+
+
+def test_documented_parties_first() -> None:
+    """`src`/`dst` name the parties; channel names add the phones they do not name."""
+    extensions = frozenset({"101", "102", "103"})
+    one = [
+        (None, {"channelName": "SIP/prov-00000001", "src": "777", "dst": "101", "status": "Ring"})
+    ]
+    (call,) = build_calls(one, extensions, extensions=extensions).values()
+    assert call.legs == (CallLeg("101", ExtensionState.RINGING, None),)
+    assert call.direction == CallDirection.INBOUND
+    # Without the extensions known, only channel names tell (the old reading).
+    (call,) = build_calls(one).values()
+    assert call.legs == ()
+    # A ring group (dst 600) ringing 102 and 103: the channels tell who rings.
+    group = [
+        (None, {"channelName": "SIP/prov-00000001", "src": "777", "dst": "600", "status": "Ring"}),
+        (
+            None,
+            {"channelName": "SIP/102-00000002", "src": "777", "dst": "600", "status": "Ringing"},
+        ),
+        (
+            None,
+            {"channelName": "SIP/103-00000003", "src": "777", "dst": "600", "status": "Ringing"},
+        ),
+    ]
+    (call,) = build_calls(group, extensions, extensions=extensions).values()
+    assert {leg.extension for leg in call.legs} == {"102", "103"}
+    # A forwarded call (dst 101 rings 102): the ringing phone, not the dialled one.
+    forwarded = [
+        (None, {"channelName": "SIP/prov-00000001", "src": "777", "dst": "101", "status": "Ring"}),
+        (
+            None,
+            {"channelName": "SIP/102-00000002", "src": "777", "dst": "101", "status": "Ringing"},
+        ),
+    ]
+    (call,) = build_calls(forwarded, extensions, extensions=extensions).values()
+    assert [leg.extension for leg in call.legs] == ["102"]
+    # The caller named only as `src`, with the callee's channel up: both talk.
+    answered = [
+        (None, {"channelName": "SIP/prov-00000001", "src": "101", "dst": "0777", "status": "Up"}),
+    ]
+    (call,) = build_calls(answered, extensions, extensions=extensions).values()
+    assert call.legs == (CallLeg("101", ExtensionState.IN_CALL, None),)
+    ringing_out = [
+        (None, {"channelName": "SIP/prov-00000001", "src": "101", "dst": "0777", "status": "Ring"}),
+        (None, {"channelName": "SIP/prov-00000002", "src": "101", "dst": "0777", "status": "Up"}),
+    ]
+    (call,) = build_calls(ringing_out, extensions, extensions=extensions).values()
+    assert call.legs == (CallLeg("101", ExtensionState.CALLING, None),)
+
+
+# Agent numbers and PINs ------------------------------------------------------------------
+
+
+def test_agent_lines() -> None:
+    text = "# reception\n100 = 1000:1234\n\n 101=1001 \n102 = :9999\n"
+    agents = parse_agent_lines(text)
+    assert agents == {
+        "100": AgentLogin("1000", "1234"),
+        "101": AgentLogin("1001", None),
+        "102": AgentLogin("102", "9999"),
+    }
+    assert agent_of(agents, "100") == AgentLogin("1000", "1234")
+    assert agent_of(agents, "105") == AgentLogin("105")
+    assert extension_of(agents, "1001") == "101"
+    assert extension_of(agents, "105") == "105"
+    assert parse_agent_lines(None) == {}
+    for bad in ("100", "100 = 1000:1234:5", "= 1000", "100 1000", "a b = c"):
+        with pytest.raises(AgentLineError) as err:
+            parse_agent_lines(f"101 = 1001\n{bad}")
+        assert err.value.line == bad.strip()
+    assert parse_agent_lines("100\n101 = 1001", strict=False) == {"101": AgentLogin("1001")}
+
+
+async def test_agents_with_their_own_numbers_and_pins(
+    session: aiohttp.ClientSession, server: VoipsunServer, office: PbxModel
+) -> None:
+    """The reference's example: extension 100's agent is `agentNumber=1000`, with a PIN."""
+    server.agent_numbers = {"1001": "101", "1004": "104"}
+    server.agent_pins = {"1001": "1111"}
+    client = make_client(
+        session,
+        server.port,
+        agent_pin=AGENT_PIN,
+        agents={"101": AgentLogin("1001", "1111"), "104": AgentLogin("1004")},
+    )
+    await client.async_queue_agent("6400", "101", AgentAction.LOGOUT)
+    assert not office.queues["6400"].agents["101"].logged_in
+    await client.async_queue_agent("6400", "101", AgentAction.LOGIN)
+    login = requests_of(server, "agentlogin")[-1]
+    assert (login["agentNumber"], login["agentPin"]) == ("1001", "1111")
+    assert login["srcExtenInternalNum"] == "101"
+    assert office.queues["6400"].agents["101"].logged_in
+    # Agent 1004 has no PIN of its own: the common one.
+    await client.async_queue_agent("6401", "104", AgentAction.PAUSE)
+    pause = requests_of(server, "agentpause")[-1]
+    assert (pause["agentNumber"], pause["agentPin"]) == ("1004", AGENT_PIN)
+    assert office.queues["6401"].agents["104"].paused
+    # The queues list agents by agent number; the snapshot by extension.
+    snapshot = await client.async_fetch_snapshot()
+    numbers = {a.number for q in snapshot.queues.values() for a in q.agents}
+    assert {"101", "104"} <= numbers and not {"1001", "1004"} & numbers
+    agent = next(a for a in snapshot.queues["6401"].agents if a.number == "104")
+    assert agent.paused
+    server.queue_agent_details = False
+    snapshot = await client.async_fetch_snapshot()
+    agent = next(a for a in snapshot.queues["6401"].agents if a.number == "104")
+    assert agent.paused
+    status = {q["agentNumber"]: q["agentPin"] for q in requests_of(server, "agentstatus")}
+    assert status["1001"] == "1111" and status["1004"] == AGENT_PIN
+
+
+async def test_agent_number_is_not_the_extension_number(
+    client: VoipsunClient, server: VoipsunServer
+) -> None:
+    """The PBX refuses an agent by its extension's number when it has its own."""
+    server.agent_numbers = {"1001": "101"}
+    with pytest.raises(PbxCommandError, match="check the agent number and PIN") as err:
+        await client.async_queue_agent("6400", "101", AgentAction.LOGIN)
+    assert err.value.code == "500"
+    assert (
+        await api(client._session, server, "agentstatus", agentNumber="1001", agentPin=AGENT_PIN)
+    )["agentNumber"] == "1001"
+    refused = await api(client._session, server, "agentlogout", agentNumber="1001", agentPin="0000")
+    assert refused["errno"] == "550"

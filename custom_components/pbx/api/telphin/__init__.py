@@ -1,17 +1,19 @@
 """Telphin cloud PBX (Telphin.Office) REST API client.
 
 OAuth2 `client_credentials` tokens (no refresh token: a new token on expiry or on a 401), the
-`/api/ver1.0/` resources of the account (`@me`), HTTP 429 answers honoured through their
-`Retry-After` / `x-ratelimit-*` headers, and call events either pushed by Telphin to a URL the
-client registers on every extension (`/extension/{id}/event/`) or derived from polling the
-account's current calls.
+`/api/ver1.0/` resources of the account (`@me`), the account's hourly request limit (shared by
+all its applications: a budget, polls paced to it, a 429 waited out until the hour ends), the
+account's limits (`/limit/`), and call events either pushed by Telphin to a URL the client
+registers on every extension (`/extension/{id}/event/`, within the account's subscription limit)
+or derived from polling the account's current calls.
 
 Modules: `wire` (paths, names and numbers, dates, error texts), `push` (pushed events into
-call events, `PushReader`), `session` (requests, the token, the rate limit), `client`
-(`TelphinClient`).
+call events and statuses, `PushReader`), `budget` (the hourly request limit), `limits`
+(`/limit/`), `session` (requests, the token), `client` (`TelphinClient`).
 """
 
 # Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules", "Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)")
+#   request limits: https://ringme-confluence.atlassian.net/wiki/spaces/Ringme/pages/1901920568/API
 
 from __future__ import annotations
 

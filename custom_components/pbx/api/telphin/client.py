@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 import datetime as dt
 import logging
+import time
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ from ..models import (
     CallDirection,
     CallLeg,
     Capability,
+    ChannelChange,
     Extension,
     ExtensionState,
     PbxEvent,
@@ -28,7 +31,9 @@ from ..models import (
     Snapshot,
     Vendor,
 )
-from ..parse import as_list, as_mapping, as_str
+from ..parse import as_bool, as_list, as_mapping, as_str
+from .budget import DEFAULT_REQUESTS_PER_HOUR, HOUR, PbxRateLimitError
+from .limits import LIMIT_PATH, AccountLimits, parse_limits
 from .push import PUSH_EVENT_TYPES, PUSH_METHOD, PushReader
 from .session import TelphinSession
 from .wire import (
@@ -44,9 +49,13 @@ PAGE_SIZE = 100  # Assumed: the largest page the API serves is not documented.
 MAX_PAGES = 500
 """Stop paging after this many pages, whatever the API answers."""
 SUBSCRIBE_CONCURRENCY = 4
+CALLS_PATH = "/client/@me/current_calls/"
 
 BACKOFF_MAX = 60.0
-"""Longest pause between two failed polls of the current calls."""
+"""Longest pause between two failed polls of the current calls (the hourly limit aside)."""
+EXTENSIONS_TTL = 600.0
+"""Assumed: the extension list (and the account's limits) changes seldom: read it every ten
+minutes, not with every snapshot, to spare the account's hourly request limit."""
 
 
 class TelphinClient(TelphinSession):
@@ -75,11 +84,13 @@ class TelphinClient(TelphinSession):
         verify_ssl: bool,
         client_id: str,
         client_secret: str,
+        request_budget: int = DEFAULT_REQUESTS_PER_HOUR,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect`.
 
         `client_id` and `client_secret` are those of an OAuth application of the account
-        (`client_credentials` grant); `host` is Telphin's API proxy (`DEFAULT_HOST`).
+        (`client_credentials` grant); `host` is Telphin's API proxy (`DEFAULT_HOST`);
+        `request_budget` is the most API requests an hour this client sends.
         """
         super().__init__(
             session,
@@ -89,6 +100,7 @@ class TelphinClient(TelphinSession):
             verify_ssl=verify_ssl,
             client_id=client_id,
             client_secret=client_secret,
+            request_budget=request_budget,
         )
         self._extensions: dict[str, PhoneExtension] = {}
         self._numbers_by_id: dict[str, str] = {}
@@ -97,6 +109,20 @@ class TelphinClient(TelphinSession):
         self._subscriptions: dict[str, dict[str, str]] = {}
         """Subscription ids per extension id and event type, for `_push_url`."""
         self._push = PushReader()
+        self._extensions_read_at: float | None = None
+        self.extensions_ttl = EXTENSIONS_TTL
+        """Seconds the extension list (and the account's limits) is used before it is read again."""
+        self._last_snapshot: Snapshot | None = None
+        self.limits = AccountLimits()
+        """The account's limits, as `/limit/` told them."""
+        self._subscription_limit_told = False
+        self.unsubscribed: list[str] = []
+        """Extensions that get no pushed events: the account's subscription limit is reached."""
+        self._subscriptions_checked = True
+        """False after a new login: the platform may have lost the subscriptions (a restart)."""
+        self._pushes_lost = False
+        """Subscriptions were found missing and are not made again yet: no push arrives."""
+        self._read_events: list[PbxEvent] = []
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -142,16 +168,108 @@ class TelphinClient(TelphinSession):
             model="Telphin.Office",
             serial=client_id,
         )
+        await self._read_limits()
         return self.info
+
+    async def _read_limits(self) -> None:
+        """Read the account's limits (`/limit/`); an account without the resource has none."""
+        try:
+            reply = await self._api("GET", LIMIT_PATH)
+        except PbxRateLimitError:
+            raise
+        except PbxError as err:  # not there, or this application may not read it
+            _LOGGER.debug("Telphin /limit/ unavailable: %s", err)
+            return
+        self.limits = parse_limits(reply)
+        self.budget.note_limit(self.limits.requests_per_hour)
+
+    # Pacing ---------------------------------------------------------------------------
+
+    @property
+    def _regular_requests(self) -> float:
+        """Requests an hour besides the polls: a snapshot every `poll_interval`, the lists
+        (and, with pushes, each extension's subscriptions read back with them)."""
+        per_refresh = 2 + (len(self._extensions) if self._push_url is not None else 0)
+        lists = per_refresh * HOUR / max(self.extensions_ttl, self.poll_interval)
+        return HOUR / self.poll_interval + lists
+
+    @property
+    def _calls_interval(self) -> float:
+        """Poll the current calls as often as the hourly budget allows (at most every 5 s)."""
+        shortest = self.calls_poll_interval or 5.0
+        if self.budget.polls_left(self._regular_requests, CALLS_PATH) <= 0:
+            return shortest  # the next poll fails at once, and the stream waits the hour out
+        return self.budget.poll_interval(shortest, self._regular_requests, CALLS_PATH)
+
+    async def _poll_calls(self, reconnecting: bool) -> Snapshot:
+        """One poll, unless the rest of the hour's budget is the regular reads' own."""
+        if self.budget.polls_left(self._regular_requests, CALLS_PATH) <= 0:
+            # The stream goes down (live events off) rather than look alive while it cannot poll.
+            raise PbxRateLimitError(
+                "the hour's request budget is kept for the regular reads: no polling until "
+                "the hour ends",
+                self.budget.window_end,
+            )
+        return await super()._poll_calls(reconnecting)
+
+    def _backoff(self, failures: int) -> float:
+        """After a failed poll: wait out a spent hourly budget, else the usual backoff."""
+        wait = self.budget.wait(CALLS_PATH)
+        if wait <= 0 and self.budget.polls_left(self._regular_requests, CALLS_PATH) <= 0:
+            wait = self.budget.window_left()
+        if wait > 0:
+            return wait + 1.0
+        return super()._backoff(failures)
 
     # Snapshot ------------------------------------------------------------------------
 
     async def async_fetch_snapshot(self) -> Snapshot:
-        """Read the account's phone extensions and its current calls."""
-        _, items = await asyncio.gather(self._fetch_extensions(), self._fetch_call_items())
+        """Read the account's current calls, and its phone extensions now and then.
+
+        The extension list (and the account's limits) is read again every `EXTENSIONS_TTL`
+        seconds. While the hourly limit is spent, the last snapshot stands, with the states
+        the pushes told since.
+        """
+        try:
+            return await self._read_snapshot()
+        except PbxRateLimitError:
+            if self._last_snapshot is None:
+                raise
+            return self._with_pushed_states(self._last_snapshot)
+
+    async def _read_snapshot(self) -> Snapshot:
+        read_at = self._extensions_read_at
+        stale = read_at is None or time.monotonic() - read_at >= self.extensions_ttl
+        if stale:
+            await self._fetch_extensions()
+            await self._read_limits()
+        items = await self._fetch_call_items()
         if self._push_url is not None:
-            await self._subscribe_new()
-        return self._snapshot(items)
+            await self._check_pushes(items, read_back=stale or not self._subscriptions_checked)
+        snapshot = self._snapshot(items)
+        self._last_snapshot = snapshot
+        return snapshot
+
+    def _with_pushed_states(self, snapshot: Snapshot) -> Snapshot:
+        """`snapshot` with the extension states the pushes told since (while they arrive)."""
+        if self._push_url is None:
+            return snapshot
+        pushed = self._push.states()
+        return replace(
+            snapshot,
+            extensions={
+                number: replace(
+                    ext,
+                    state=pushed.get(number)
+                    or (
+                        ExtensionState.OFFLINE
+                        if ext.state == ExtensionState.OFFLINE
+                        else ExtensionState.IDLE
+                    ),
+                )
+                for number, ext in snapshot.extensions.items()
+            },
+        )
 
     async def async_fetch_calls(self) -> Snapshot:
         """Read the current calls (and the extension states they give)."""
@@ -211,6 +329,7 @@ class TelphinClient(TelphinSession):
         self._extensions = extensions
         self._numbers_by_id = {ext.vendor_id: ext.number for ext in extensions.values()}
         self._extensions_loaded = True
+        self._extensions_read_at = time.monotonic()
 
     @staticmethod
     def _parse_extension(item: Mapping[str, Any]) -> PhoneExtension | None:
@@ -228,7 +347,7 @@ class TelphinClient(TelphinSession):
         return PhoneExtension(number, vendor_id, name, status == "blocked")
 
     async def _fetch_call_items(self) -> list[Mapping[str, Any]]:
-        reply = await self._api("GET", "/client/@me/current_calls/")
+        reply = await self._api("GET", CALLS_PATH)
         if isinstance(reply, Mapping):
             reply = reply.get("call_list")
         return [as_mapping(item) for item in as_list(reply) if isinstance(item, Mapping)]
@@ -282,6 +401,10 @@ class TelphinClient(TelphinSession):
                 start_times.append(started)
             number = self._item_extension(item)
             if number is None:
+                continue
+            if as_bool(item.get("real_call")) is False:
+                # "Current Calls": a leg with real_call false is no real call of the extension
+                # (it does not ring it): the call goes on, the extension takes no part in it.
                 continue
             if answered_at is not None:
                 state = ExtensionState.IN_CALL
@@ -425,34 +548,149 @@ class TelphinClient(TelphinSession):
             await self._fetch_extensions()
         await self._subscribe([ext.vendor_id for ext in self._extensions.values()])
 
-    async def _subscribe_new(self) -> None:
-        """Subscribe extensions that appeared (or failed) since the last registration.
+    def take_read_events(self) -> list[PbxEvent]:
+        """Whether the pushes were lost or are back, and the calls that ended meanwhile."""
+        events, self._read_events = self._read_events, []
+        return events
 
-        Best effort: a failure is retried with the next snapshot.
+    def _logged_in_again(self) -> None:
+        # A platform that forgot the token may have forgotten the subscriptions with it.
+        self._subscriptions_checked = False
+
+    async def _check_pushes(self, items: list[Mapping[str, Any]], *, read_back: bool) -> None:
+        """Keep every extension subscribed; say when the subscriptions were lost, and end the
+        calls whose hangups went with them.
+
+        `read_back` reads each extension's subscriptions (`GET /extension/{id}/event/`): with
+        the periodic refresh of the extension list, and after a new login. Best effort: what
+        fails is tried again with the next snapshot.
         """
-        fresh = [
-            ext.vendor_id
-            for ext in self._extensions.values()
-            if len(self._subscriptions.get(ext.vendor_id, {})) < len(PUSH_EVENT_TYPES)
-        ]
-        if not fresh:
-            return
-        try:
-            await self._subscribe(fresh)
-        except PbxError as err:
-            _LOGGER.debug("Could not subscribe new Telphin extensions yet: %s", err)
+        ext_ids = [ext.vendor_id for ext in self._extensions.values()]
+        if read_back:
+            if not self._subscriptions_checked:
+                await self._read_limits()  # the account's count of subscriptions, anew
+            believed = {ext_id: set(subs) for ext_id, subs in self._subscriptions.items()}
+            try:
+                await self._read_all_subscriptions(ext_ids)
+            except PbxError as err:
+                _LOGGER.debug("Could not read the Telphin event subscriptions back: %s", err)
+                return
+            self._subscriptions_checked = True
+            if not self._pushes_lost and any(
+                kind not in self._subscriptions.get(ext_id, {})
+                for ext_id, kinds in believed.items()
+                for kind in kinds
+            ):
+                _LOGGER.debug("Telphin lost the event subscriptions: subscribing again")
+                self._pushes_lost = True
+                self._read_events.append(ChannelChange(False))
+        if self._pushes_lost:
+            in_progress = {
+                call_id
+                for item in items
+                if (call_id := as_str(item.get("call_id")) or as_str(item.get("call_api_id")))
+            }
+            self._read_events.extend(self._push.end_lost(in_progress))
+        missing = [ext_id for ext_id in ext_ids if self._missing_subscriptions(ext_id) > 0]
+        if missing and self._within_limit(missing)[0]:
+            try:
+                await self._create_missing_subscriptions(missing)
+            except PbxError as err:
+                _LOGGER.debug("Could not subscribe Telphin extensions yet: %s", err)
+        if self._pushes_lost and any(self._subscriptions.values()):
+            self._pushes_lost = False
+            self._read_events.append(ChannelChange(True))
+
+    def _missing_subscriptions(self, ext_id: str) -> int:
+        return len(PUSH_EVENT_TYPES) - len(self._subscriptions.get(ext_id, {}))
+
+    def _within_limit(self, ext_ids: list[str]) -> tuple[list[str], list[str]]:
+        """The extensions whose subscriptions fit the account's limit, and the others."""
+        if self.limits.events is None:
+            return ext_ids, []
+        # Assumed: without a count from /limit/, only this client's subscriptions count.
+        used = self.limits.events_used
+        if used is None:
+            used = sum(len(subs) for subs in self._subscriptions.values())
+        free = self.limits.events - used
+        fits: list[str] = []
+        left: list[str] = []
+        for ext_id in ext_ids:
+            need = self._missing_subscriptions(ext_id)
+            if need <= free:
+                fits.append(ext_id)
+                free -= need
+            else:
+                left.append(ext_id)
+        return fits, left
 
     async def _subscribe(self, ext_ids: list[str]) -> None:
+        """Subscribe the extensions' events, as many as the account's limit lets."""
+        await self._read_all_subscriptions(ext_ids)
+        await self._create_missing_subscriptions(ext_ids)
+
+    async def _read_all_subscriptions(self, ext_ids: list[str]) -> None:
+        """Learn the subscriptions the extensions have (`_read_subscriptions`)."""
         semaphore = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
 
-        async def one(ext_id: str) -> None:
+        async def read(ext_id: str) -> None:
             async with semaphore:
-                await self._subscribe_extension(ext_id)
+                await self._read_subscriptions(ext_id)
 
-        results = await asyncio.gather(*(one(ext_id) for ext_id in ext_ids), return_exceptions=True)
+        results = await asyncio.gather(
+            *(read(ext_id) for ext_id in ext_ids), return_exceptions=True
+        )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    async def _create_missing_subscriptions(self, ext_ids: list[str]) -> None:
+        """Subscribe what the extensions miss, as many as the account's limit lets."""
+        # https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Extension Number Events": "Quantity
+        # of monitored events is limited, you can get the limit through ... /limit/")
+        semaphore = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
+        refused: list[str] = []
+
+        async def create(ext_id: str) -> None:
+            async with semaphore:
+                try:
+                    await self._create_subscriptions(ext_id)
+                except PbxCommandError as err:
+                    if err.code != "400" or "limit" not in err.reason.lower():
+                        raise
+                    refused.append(ext_id)
+
+        fits, left = self._within_limit(
+            [ext_id for ext_id in ext_ids if self._missing_subscriptions(ext_id) > 0]
+        )
+        before = sum(len(subs) for subs in self._subscriptions.values())
+        results = await asyncio.gather(*(create(ext_id) for ext_id in fits), return_exceptions=True)
+        if self.limits.events_used is not None:
+            after = sum(len(subs) for subs in self._subscriptions.values())
+            self.limits.events_used += after - before
+        self._tell_subscription_limit([*left, *refused])
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        if not any(len(self._subscriptions.get(ext_id, {})) for ext_id in ext_ids) and ext_ids:
+            raise PbxCommandError(
+                None, "Telphin's limit of event subscriptions is reached: no extension has any"
+            )
+
+    def _tell_subscription_limit(self, ext_ids: list[str]) -> None:
+        """Say once which extensions get no pushed events (the limit is reached)."""
+        self.unsubscribed = sorted(self._numbers_by_id.get(ext_id, ext_id) for ext_id in ext_ids)
+        if not ext_ids or self._subscription_limit_told:
+            return
+        self._subscription_limit_told = True
+        _LOGGER.warning(
+            "Telphin's limit of event subscriptions%s is reached: extensions %s get no pushed "
+            "call events (each extension needs %d); raise the limit with Telphin or choose "
+            "fewer extensions",
+            f" ({self.limits.events})" if self.limits.events is not None else "",
+            ", ".join(self.unsubscribed),
+            len(PUSH_EVENT_TYPES),
+        )
 
     def _ours(self, item: Mapping[str, Any], url: str) -> tuple[str, str] | None:
         """(event type, id) of a subscription this client made for `url`, else `None`."""
@@ -462,7 +700,8 @@ class TelphinClient(TelphinSession):
             return None
         return kind, sub_id
 
-    async def _subscribe_extension(self, ext_id: str) -> None:
+    async def _read_subscriptions(self, ext_id: str) -> None:
+        """Learn the extension's subscriptions for the push URL (and drop duplicates)."""
         url = self._push_url
         assert url is not None
         path = f"/extension/{quote(ext_id, safe='')}/event/"
@@ -481,6 +720,13 @@ class TelphinClient(TelphinSession):
         for sub_id in extra:
             _LOGGER.debug("Removing a duplicate Telphin event subscription of extension %s", ext_id)
             await self._delete_subscription(ext_id, sub_id)
+
+    async def _create_subscriptions(self, ext_id: str) -> None:
+        """Subscribe the event types the extension is not subscribed to yet."""
+        url = self._push_url
+        assert url is not None
+        path = f"/extension/{quote(ext_id, safe='')}/event/"
+        have = self._subscriptions.setdefault(ext_id, {})
         for kind in PUSH_EVENT_TYPES:
             if kind in have:
                 continue

@@ -10,7 +10,7 @@ so that repeated announcements give one event.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 import json
 import logging
@@ -18,7 +18,15 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..models import CallDirection, CallEvent, CallEventType, PbxEvent
+from ..models import (
+    CallDirection,
+    CallEvent,
+    CallEventType,
+    ExtensionChange,
+    ExtensionState,
+    PbxEvent,
+    busiest_state,
+)
 from ..parse import as_bool, as_int, as_mapping, as_str
 from .wire import MAX_TEXT, extension_number, short_number
 
@@ -39,6 +47,19 @@ class _PushLeg:
     outgoing: bool
     answered_at: float | None = None
     ended: bool = False
+    forwarded: bool = False
+    """The call was forwarded outside (`Transfered: yes`): the extension's phone is not in it."""
+    told: CallEvent | None = None
+    """The last event pushed for the leg (who called whom), to end it when its hangup is lost."""
+
+    @property
+    def state(self) -> ExtensionState | None:
+        """The extension's state in this call (`None`: the call is not at the phone)."""
+        if self.ended or self.forwarded:
+            return None
+        if self.answered_at is not None:
+            return ExtensionState.IN_CALL
+        return ExtensionState.CALLING if self.outgoing else ExtensionState.RINGING
 
 
 def push_fields(method: str, headers: Mapping[str, str], body: bytes) -> dict[str, str] | None:
@@ -125,7 +146,30 @@ class PushReader:
             return []
         return self._event(kind, call_id, extension, flow, fields)
 
+    def states(self) -> dict[str, ExtensionState]:
+        """Each extension's state in the calls the pushes show in progress."""
+        found: dict[str, list[ExtensionState]] = {}
+        for (_, extension), leg in self.legs.items():
+            if leg.state is not None:
+                found.setdefault(extension, []).append(leg.state)
+        busiest = {number: busiest_state(states) for number, states in found.items()}
+        return {number: state for number, state in busiest.items() if state is not None}
+
+    def _state_change(self, extension: str) -> ExtensionChange:
+        """The extension's state now, from the calls the pushes show in progress."""
+        return ExtensionChange(extension, state=self.states().get(extension, ExtensionState.IDLE))
+
     def _event(
+        self, kind: str, call_id: str, extension: str, flow: str, fields: Mapping[str, str]
+    ) -> list[PbxEvent]:
+        before = self.states().get(extension)
+        events = self._call_event(kind, call_id, extension, flow, fields)
+        # A push changes the extension's status at once, not at the next read.
+        if events or self.states().get(extension) != before:
+            return [*events, self._state_change(extension)]
+        return events
+
+    def _call_event(
         self, kind: str, call_id: str, extension: str, flow: str, fields: Mapping[str, str]
     ) -> list[PbxEvent]:
         has_caller = bool(
@@ -157,7 +201,31 @@ class PushReader:
         micros = as_int(fields.get("eventtime"))
         at = micros / 1_000_000 if micros is not None and micros > 0 else time.time()
         key = (call_id, extension)
+        events = self._leg_event(kind, key, flow, fields, base, at)
+        if (leg := self.legs.get(key)) is not None:
+            leg.told = base
+        return events
+
+    def _leg_event(
+        self,
+        kind: str,
+        key: tuple[str, str],
+        flow: str,
+        fields: Mapping[str, str],
+        base: CallEvent,
+        at: float,
+    ) -> list[PbxEvent]:
         leg = self.legs.get(key)
+        if as_bool(fields.get("transfered")) is True and flow == "out":
+            # "Transfered: yes — the outgoing call has occurred as a result of forwarding": an
+            # inbound call the extension's rules forward outside, not the user dialling out
+            # (nor, when it is answered there, the user answering).
+            _LOGGER.debug("Telphin %s of a forwarded call: not the extension's own", kind)
+            if kind != "hangup":
+                if leg is None or leg.ended:
+                    leg = self._remember(key, _PushLeg(outgoing=False))
+                leg.forwarded = True
+                return []
         if kind in ("dial-in", "dial-out"):
             if leg is not None and not leg.ended:
                 return []
@@ -182,10 +250,12 @@ class PushReader:
         if talk is None:
             talk = as_int(fields.get("duration"))
         status = (as_str(fields.get("callstatus")) or "").upper()
-        answered = (
-            leg.answered_at is not None
-            or as_bool(fields.get("bridged")) is True
-            or (status == "ANSWER" and (not known or (talk or 0) > 0))
+        answered = leg.answered_at is not None or (
+            not leg.forwarded
+            and (
+                as_bool(fields.get("bridged")) is True
+                or (status == "ANSWER" and (not known or (talk or 0) > 0))
+            )
         )
         if not answered and not leg.outgoing:
             return [replace(base, event_type=CallEventType.MISSED)]
@@ -195,6 +265,30 @@ class PushReader:
         elif answered and leg.answered_at is not None:
             duration = max(0, round(at - leg.answered_at))
         return [replace(base, event_type=CallEventType.ENDED, duration=duration)]
+
+    def end_lost(self, in_progress: Collection[str]) -> list[PbxEvent]:
+        """End the legs the pushes left open whose calls are no longer `in_progress`.
+
+        Their hangups were lost with the subscriptions (the platform restarted, say): each
+        such leg gives its `missed` or `ended` now, once, and its extension's new state.
+        """
+        events: list[PbxEvent] = []
+        touched: list[str] = []
+        now = time.time()
+        for (call_id, extension), leg in self.legs.items():
+            if leg.ended or call_id in in_progress:
+                continue
+            leg.ended = True
+            touched.append(extension)
+            if leg.forwarded or leg.told is None:
+                continue
+            if leg.answered_at is None and not leg.outgoing:
+                events.append(replace(leg.told, event_type=CallEventType.MISSED, duration=None))
+                continue
+            talk = 0 if leg.answered_at is None else max(0, round(now - leg.answered_at))
+            events.append(replace(leg.told, event_type=CallEventType.ENDED, duration=talk))
+        events.extend(self._state_change(extension) for extension in dict.fromkeys(touched))
+        return events
 
     def _remember(self, key: tuple[str, str], leg: _PushLeg) -> _PushLeg:
         self.legs[key] = leg

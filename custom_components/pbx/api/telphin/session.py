@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import logging
-import random
 import time
 from typing import Any
 
@@ -17,12 +16,12 @@ from ..client import DEFAULT_TIMEOUT
 from ..errors import PbxAuthError, PbxCommandError, PbxConnectionError, PbxTlsError
 from ..parse import as_int, as_mapping, as_str
 from ..polling import PolledCallsClient
+from .budget import DEFAULT_REQUESTS_PER_HOUR, PbxRateLimitError, RequestBudget
 from .wire import (
     API_PATH,
     HEADERS,
     TOKEN_PATH,
     decode_json,
-    header_seconds,
     reason_of,
 )
 
@@ -32,15 +31,10 @@ TOKEN_MARGIN = 60.0
 """Get a new token this many seconds before the current one expires."""
 DEFAULT_TOKEN_LIFETIME = 3600
 
-MAX_RATE_RETRIES = 3
-"""Send a request at most this many more times after HTTP 429."""
-MAX_RATE_WAIT = 30.0
-"""Wait at most this long for a rate limit to pass; longer waits fail the request at once."""
-
 
 class TelphinSession(PolledCallsClient):
     """Requests to Telphin's API with an OAuth access token (`client_credentials` grant),
-    waiting out the account's rate limit."""
+    within the account's hourly request limit."""
 
     def __init__(
         self,
@@ -52,8 +46,13 @@ class TelphinSession(PolledCallsClient):
         verify_ssl: bool,
         client_id: str,
         client_secret: str,
+        request_budget: int = DEFAULT_REQUESTS_PER_HOUR,
     ) -> None:
-        """Prepare the session; nothing is sent until the first request."""
+        """Prepare the session; nothing is sent until the first request.
+
+        `request_budget` is the most requests an hour this client sends (never more than the
+        account's own limit, which Telphin shares among all the account's applications).
+        """
         super().__init__(
             session,
             host=host,
@@ -68,7 +67,8 @@ class TelphinSession(PolledCallsClient):
         self._token_expires = 0.0
         self._token_margin = 0.0
         self._token_lock = asyncio.Lock()
-        self._not_before = 0.0
+        self.budget = RequestBudget(request_budget)
+        """What this client may still send in the current hour."""
 
     async def _http(
         self, method: str, url: str, **kwargs: Any
@@ -94,49 +94,31 @@ class TelphinSession(PolledCallsClient):
                 f"cannot reach {self._host}: {self.redact(err) or type(err).__name__}"
             ) from None
 
-    async def _wait_for_rate_limit(self) -> None:
-        """Hold a request back while the API said it is throttling us."""
-        wait = self._not_before - time.monotonic()
-        if wait <= 0:
-            return
-        if wait > MAX_RATE_WAIT:
-            raise PbxConnectionError(
-                f"the Telphin API limits the request rate for {wait:.0f} more seconds"
-            )
-        await asyncio.sleep(wait + random.uniform(0, 0.1 + wait / 10))
-
-    def _note_rate_limit(self, headers: Mapping[str, str], delay: float) -> None:
-        self._not_before = max(self._not_before, time.monotonic() + delay)
-        _LOGGER.debug(
-            "Telphin rate limit: waiting %.1f s (limit %s, remaining %s)",
-            delay,
-            headers.get("x-ratelimit-limit"),
-            headers.get("x-ratelimit-remaining"),
-        )
-
     async def _send(self, method: str, url: str, what: str, **kwargs: Any) -> tuple[int, bytes]:
-        """One request, sent again (a bounded number of times) while the API answers 429."""
-        for attempt in range(MAX_RATE_RETRIES + 1):
-            await self._wait_for_rate_limit()
-            status, body, headers = await self._http(method, url, **kwargs)
-            now = time.time()
-            delay = header_seconds(headers.get("retry-after"), now)
-            if delay is None:
-                delay = header_seconds(headers.get("x-ratelimit-reset"), now)
-            if status != 429:
-                if as_int(headers.get("x-ratelimit-remaining")) == 0 and delay is not None:
-                    self._note_rate_limit(headers, delay)
-                return status, body
-            if delay is None:
-                delay = float(2**attempt)
-            self._note_rate_limit(headers, delay)
-            if delay > MAX_RATE_WAIT:
-                raise PbxConnectionError(
-                    f"the Telphin API limits the request rate for {delay:.0f} seconds"
-                )
-        raise PbxConnectionError(
-            f"the Telphin API kept limiting the request rate ({what}, "
-            f"{MAX_RATE_RETRIES + 1} attempts)"
+        """One request within the hourly budget; a 429 blocks requests until the hour ends.
+
+        "If the limit is exceeded, the request answers 429 Too Many Requests with the status
+        rate_limit_exceeded; the next request can be made only in the next hour." Sending again
+        sooner would only spend the account's other applications' requests: the request fails
+        (`PbxRateLimitError`), and so does every request until the window ends, without being
+        sent.
+        """
+        # https://ringme-confluence.atlassian.net/wiki/spaces/Ringme/pages/1901920568/API
+        self.budget.spend(what)
+        status, body, headers = await self._http(method, url, **kwargs)
+        if status != 429:
+            self.budget.note_headers(headers, what)
+            return status, body
+        until = self.budget.note_refused(headers, what)
+        _LOGGER.debug(
+            "Telphin answered 429 to %s (limit %s): no requests for %.0f s",
+            what,
+            headers.get("x-ratelimit-limit"),
+            until - time.time(),
+        )
+        raise PbxRateLimitError(
+            f"the Telphin API refused {what}: the account's hourly request limit is reached",
+            until,
         )
 
     async def _login(self) -> None:
@@ -165,11 +147,17 @@ class TelphinSession(PolledCallsClient):
         lifetime = as_int(reply.get("expires_in"))
         if lifetime is None or lifetime <= 0:
             lifetime = DEFAULT_TOKEN_LIFETIME
+        again = self._token_value is not None
         self.redact.discard(self._token_value)
         self._token_value = token
         self._token_expires = time.monotonic() + lifetime
         self._token_margin = min(TOKEN_MARGIN, lifetime / 2)
         self.redact.add(token)
+        if again:
+            self._logged_in_again()
+
+    def _logged_in_again(self) -> None:
+        """A new token replaced one this session had (it expired, or the API forgot it)."""
 
     async def _token(self, *, stale: str | None = None) -> str:
         """A valid access token; `stale` is one the API just refused.

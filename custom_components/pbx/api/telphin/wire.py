@@ -3,16 +3,14 @@
 Everything here reads or names what travels over the API; nothing here sends a request.
 """
 
-# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules", "Current Calls (current_calls)")
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Current Calls (current_calls)")
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime as dt
-from email.utils import parsedate_to_datetime
 import json
-import math
 import re
 from typing import Any
 
@@ -75,29 +73,6 @@ def parse_gmt(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
-
-
-def header_seconds(value: str | None, now: float) -> float | None:
-    """Seconds to wait from `Retry-After` or `x-ratelimit-reset` (delta, epoch or HTTP date)."""
-    if value is None:
-        return None
-    number: float | None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        number = None
-    if number is not None:
-        if not math.isfinite(number) or number < 0:
-            return None
-        # Assumed: a value that looks like a Unix time is the moment the limit resets.
-        return max(0.0, number - now) if number > 1e9 else number
-    try:
-        moment = parsedate_to_datetime(value)
-    except TypeError, ValueError, IndexError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return max(0.0, moment.timestamp() - now)
 
 
 def reason_of(status: int, body: bytes) -> str:

@@ -14,13 +14,21 @@ Where the document is silent, the readings below are marked `Assumed:` in the co
   extension (its number is the SIP user name), any other peer is a trunk.
 - `listcalls` lists channels, not calls: the channels of one call are those sharing a
   `linkedid` when the PBX gives one, else the same pair of `src`/`dst` numbers; the call id is the
-  `linkedid`, else the name of the call's oldest channel (which lives as long as the call).
+  `linkedid`, else the name of the call's oldest channel (which lives as long as the call). The
+  call's parties are its documented `src` and `dst` where they are extensions, then the phones its
+  channel names show (`SIP/101-...`); a PBX may list one channel per call, the called extension
+  only as `dst`.
 - Channel states are Asterisk's (`Up`, `Ring`, `Ringing`, ...); hold is not visible.
 - `queuestatus` without `queueName` answers every queue; agents are listed in each queue entry.
-- Queue agents: the agent number is the extension number; the PIN is the client's optional
-  `agent_pin`; login/logout/pause act on every queue of the agent (no queue parameter).
+- Queue agents have their own agent numbers and PINs (the reference's example: agent 1000 for
+  extension 100), which the API cannot list: the client's `agents` gives them per extension (an
+  extension not there is an agent numbered like itself), `agent_pin` the PIN of those given none;
+  login/logout/pause act on every queue of the agent (no queue parameter).
+- errno 100 ("unauthorized user or insufficient permissions") on `sipstatus`, the credentials
+  check, is a refused login; on any other action, a missing permission of the API user.
 
-Modules: `wire` (what the API answers and how it is read), `client` (`VoipsunClient`).
+Modules: `wire` (what the API answers and how it is read), `agents` (agent numbers and PINs),
+`client` (`VoipsunClient`).
 """
 
 # Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/

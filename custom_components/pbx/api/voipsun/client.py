@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..parse import as_bool, as_int, as_str
 from ..polling import PolledCallsClient
+from .agents import AgentLogin, agent_of, extension_of
 from .wire import (
     ERR_AUTH,
     ERR_MISSING_PARAMETERS,
@@ -71,6 +72,9 @@ _AGENT_ACTIONS: dict[AgentAction, str] = {
     AgentAction.PAUSE: "agentpause",
     AgentAction.UNPAUSE: "agentunpause",
 }
+_AGENT_ACTIONS_ALL = frozenset({*_AGENT_ACTIONS.values(), "agentstatus"})
+CREDENTIALS_CHECK = "sipstatus"
+"""The request that checks the API user's credentials (every API user needs it)."""
 
 
 class VoipsunClient(PolledCallsClient):
@@ -98,11 +102,13 @@ class VoipsunClient(PolledCallsClient):
         username: str,
         password: str,
         agent_pin: str | None = None,
+        agents: Mapping[str, AgentLogin] | None = None,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect`.
 
-        `username` and `password` are an API user of the PBX; `agent_pin`, where the call
-        center asks for one, is sent as `agentPin` with agent actions.
+        `username` and `password` are an API user of the PBX. `agents` gives each extension's
+        call-center agent number and PIN (an extension not in it is an agent numbered like
+        itself); `agent_pin` is the PIN of the agents given none there.
         """
         super().__init__(
             session, host=host, port=port, ssl=ssl, verify_ssl=verify_ssl, secrets=(password,)
@@ -110,6 +116,7 @@ class VoipsunClient(PolledCallsClient):
         self._username = username
         self._password = password
         self._agent_pin = as_str(agent_pin)
+        self._agents: dict[str, AgentLogin] = dict(agents or {})
         if password:
             for encoded in (
                 quote(password, safe=""),
@@ -186,11 +193,17 @@ class VoipsunClient(PolledCallsClient):
             **params,
         }
         reply = decode_reply(await self._get(action, query, self.request_timeout), action)
-        self._raise_for(action, reply)
+        self._raise_for(action, reply, params.get("agentPin"))
         return reply
 
-    def _raise_for(self, action: str, reply: Any) -> None:
-        """Map `{"success":"false","errno":...}` to the library's errors."""
+    def _raise_for(self, action: str, reply: Any, agent_pin: str | None = None) -> None:
+        """Map `{"success":"false","errno":...}` to the library's errors.
+
+        errno 100 is "Unauthorized user or insufficient permissions": on `sipstatus`, the
+        credentials check, it means the credentials (reauthentication); on any other action
+        the API user lacks the permission for it, which no new password mends.
+        """
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("Error Codes": 100)
         if not isinstance(reply, Mapping):
             return
         success = as_bool(reply.get("success"))
@@ -200,17 +213,19 @@ class VoipsunClient(PolledCallsClient):
         reason = first_str(reply, "reason", "message")
         if reason is not None:
             reason = self._scrub(reason)
-        if code == ERR_AUTH:
+        if code == ERR_AUTH and action == CREDENTIALS_CHECK:
             raise PbxAuthError(
                 f"the PBX refused the API user or password, or the user may not use "
                 f"'{action}' ({reason or 'no reason given'})"
             )
+        if code == ERR_AUTH:
+            raise PbxCommandError(
+                code,
+                f"the PBX's API user has no permission for '{action}' "
+                f"({reason or 'no reason given'}); allow it under Settings → HTTP API users",
+            )
         text = describe_error(code, reason)
-        if (
-            code == ERR_MISSING_PARAMETERS
-            and action in _AGENT_ACTIONS.values()
-            and not self._agent_pin
-        ):
+        if code == ERR_MISSING_PARAMETERS and action in _AGENT_ACTIONS_ALL and not agent_pin:
             text += " (no agent PIN is configured)"
         raise PbxCommandError(code, text)
 
@@ -240,8 +255,13 @@ class VoipsunClient(PolledCallsClient):
             return None
         return frozenset(self._extensions) | self._queue_numbers
 
+    @property
+    def _numbers(self) -> frozenset[str] | None:
+        """The extensions' numbers; `None` before the first inventory."""
+        return frozenset(self._extensions) if self._inventory_known else None
+
     async def _refresh_inventory(self) -> tuple[dict[str, Extension], dict[str, Trunk]]:
-        extensions, trunks = parse_peers(entries(await self._call("sipstatus")))
+        extensions, trunks = parse_peers(entries(await self._call(CREDENTIALS_CHECK)))
         self._extensions = extensions
         self._inventory_known = True
         return extensions, trunks
@@ -253,7 +273,7 @@ class VoipsunClient(PolledCallsClient):
         )
         self._queue_numbers = frozenset(queues)
         primaries: dict[str, str] = {}
-        calls = build_calls(entries(calls_reply), self._internal, primaries)
+        calls = build_calls(entries(calls_reply), self._internal, primaries, self._numbers)
         self._primaries = primaries
         in_use = {call.trunk for call in calls.values() if call.trunk}
         trunks = {
@@ -279,7 +299,9 @@ class VoipsunClient(PolledCallsClient):
 
     async def _fetch_calls(self) -> dict[str, Call]:
         primaries: dict[str, str] = {}
-        calls = build_calls(entries(await self._call("listcalls")), self._internal, primaries)
+        calls = build_calls(
+            entries(await self._call("listcalls")), self._internal, primaries, self._numbers
+        )
         self._primaries = primaries
         return calls
 
@@ -312,10 +334,19 @@ class VoipsunClient(PolledCallsClient):
         for key, item in entries(reply):
             queue, missing = parse_queue(key, item)
             if queue is not None:
+                # The call center lists agents by agent number; entities know extensions.
+                queue = replace(
+                    queue,
+                    agents=tuple(
+                        replace(agent, number=extension_of(self._agents, agent.number))
+                        for agent in queue.agents
+                    ),
+                )
                 queues[queue.number] = queue
-                unknown.update(missing)
-        if unknown and self._agent_pin:
-            found = await asyncio.gather(*(self._agent_status(n) for n in sorted(unknown)))
+                unknown.update(extension_of(self._agents, number) for number in missing)
+        askable = sorted(number for number in unknown if self._agent_pin_of(number))
+        if askable:
+            found = await asyncio.gather(*(self._agent_status(n) for n in askable))
             agents = {agent.number: agent for agent in found if agent is not None}
             queues = {
                 number: replace(
@@ -331,12 +362,23 @@ class VoipsunClient(PolledCallsClient):
             }
         return queues
 
+    def _agent_pin_of(self, extension: str) -> str | None:
+        """The PIN of `extension`'s agent: its own, else the common one."""
+        return agent_of(self._agents, extension).pin or self._agent_pin
+
+    def _agent_params(self, extension: str) -> dict[str, str | None]:
+        """`agentNumber` and `agentPin` of `extension`'s agent."""
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("Agent Login": agentNumber, agentPin)
+        return {
+            "agentNumber": agent_of(self._agents, extension).number,
+            "agentPin": self._agent_pin_of(extension),
+        }
+
     async def _agent_status(self, number: str) -> QueueAgent | None:
-        """One agent's login and pause, with `agentstatus` (needs the agent PIN)."""
+        """The login and pause of `number`'s agent, with `agentstatus` (needs its PIN)."""
+        params = self._agent_params(number)
         try:
-            reply = await self._call(
-                "agentstatus", {"agentNumber": number, "agentPin": self._agent_pin}
-            )
+            reply = await self._call("agentstatus", params)
         except (PbxAuthError, PbxCommandError) as err:
             _LOGGER.debug("VoIPSUN agentstatus of %s unavailable: %s", number, err)
             return None
@@ -350,7 +392,7 @@ class VoipsunClient(PolledCallsClient):
             item = found[0][1] if found else None
         if item is None:
             return None
-        agent, known = parse_agent(number, {"agentNumber": number, **item})
+        agent, known = parse_agent(number, {**item, "agentNumber": number})
         return agent if known else None
 
     # Events --------------------------------------------------------------------------
@@ -411,11 +453,13 @@ class VoipsunClient(PolledCallsClient):
                     leg.channel if leg and leg.channel else self._primaries.get(call_id, call_id)
                 )
         else:
+            # A party named only by `src`/`dst` has no channel of its own: hang up the call's.
             channels = [
-                leg.channel
+                channel
                 for call in calls.values()
                 for leg in call.legs
-                if leg.extension == extension and leg.channel
+                if leg.extension == extension
+                and (channel := leg.channel or self._primaries.get(call.call_id))
             ]
             if not channels:
                 raise PbxCommandError(None, f"extension {extension} has no active call")
@@ -439,12 +483,14 @@ class VoipsunClient(PolledCallsClient):
     async def async_queue_agent(
         self, queue: str, extension: str, action: AgentAction, reason: str | None = None
     ) -> None:
-        """Log an agent (numbered like its extension) in or out, pause or unpause it.
+        """Log `extension`'s agent in or out, pause or unpause it.
 
-        VoIPSUN agents log in, out and pause for all their queues at once: `queue` is not sent,
-        nor is `reason` (the API has no field for it).
+        The agent is known by its own agent number and PIN (the `agents` option; an extension
+        not there is an agent numbered like itself, with the common PIN). VoIPSUN agents log in,
+        out and pause for all their queues at once: `queue` is not sent, nor is `reason` (the
+        API has no field for it). Logging in names the extension whose phone the agent uses.
         """
-        params: dict[str, str | None] = {"agentNumber": extension, "agentPin": self._agent_pin}
+        params = self._agent_params(extension)
         if action == AgentAction.LOGIN:
             params[extension_param("src", extension)] = extension
         _LOGGER.debug("VoIPSUN agent %s %s (queue %s)", extension, action, queue)

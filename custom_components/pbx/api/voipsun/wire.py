@@ -297,12 +297,30 @@ def _direction(
     return None
 
 
-def build_call(group: list[Channel], internal: frozenset[str] | None) -> Call:
-    """One `Call` from the channels of one call."""
+def _party_state(group: list[Channel], caller: bool) -> ExtensionState:
+    """The state of a documented party (`src` or `dst`) that has no channel of its own."""
+    up = sum(1 for c in group if c.status == "up")
+    if up >= 2 or (up and len(group) == 1):
+        return ExtensionState.IN_CALL
+    return ExtensionState.CALLING if caller else ExtensionState.RINGING
+
+
+def build_call(
+    group: list[Channel],
+    internal: frozenset[str] | None,
+    extensions: frozenset[str] | None = None,
+) -> Call:
+    """One `Call` from the channels of one call.
+
+    The call's parties are read from the documented `src` and `dst` first (a party that is
+    one of `extensions` takes part in the call), then from the channel names (`SIP/101-...`),
+    which also show the phones the documented fields do not name (a ring group's members).
+    """
+    # https://www.voipsun.cz/en/pbx-doc/navody/api/ (listcalls: channelName, src, dst, status)
     primary = _primary(group)
     src = primary.src or next((c.src for c in group if c.src), None)
     dst = primary.dst or next((c.dst for c in group if c.dst), None)
-    states: dict[str, tuple[ExtensionState, str]] = {}
+    states: dict[str, tuple[ExtensionState, str | None]] = {}
     trunk: str | None = None
     for channel in group:
         if channel.is_local:
@@ -314,6 +332,19 @@ def build_call(group: list[Channel], internal: frozenset[str] | None) -> Call:
         previous = states.get(channel.peer)
         if previous is None or busiest_state((state, previous[0])) == state:
             states[channel.peer] = (state, channel.name)
+    if extensions:
+        # A phone channel of the called side tells who rings (the `dst` may be a ring group,
+        # or a phone that forwards); the caller's phone ringing is an originate's first step,
+        # before the `dst` is called.
+        callee_rings = any(
+            peer != src or state == ExtensionState.RINGING for peer, (state, _) in states.items()
+        )
+        if src in extensions and src not in states:
+            states[src] = (_party_state(group, caller=True), None)
+        # Assumed: a PBX that lists one channel per call names the called extension only in
+        # `dst`.
+        if dst is not None and dst in extensions and dst not in states and not callee_rings:
+            states[dst] = (_party_state(group, caller=False), None)
     legs = tuple(CallLeg(peer, state, name) for peer, (state, name) in states.items())
     up = sum(1 for c in group if c.status == "up")
     durations = [c.duration for c in group if c.duration is not None]
@@ -333,12 +364,14 @@ def build_calls(
     items: Iterable[tuple[str | None, Mapping[str, Any]]],
     internal: frozenset[str] | None = None,
     primaries: dict[str, str] | None = None,
+    extensions: frozenset[str] | None = None,
 ) -> dict[str, Call]:
     """Active calls from the entries of `listcalls`.
 
     `internal` holds the numbers known to be inside the PBX (extensions, queues), which tells an
     outbound call from an inbound one; `None` when they are not known yet. `primaries`, when
-    given, receives each call's oldest channel (hanging it up ends the call).
+    given, receives each call's oldest channel (hanging it up ends the call). `extensions`, the
+    PBX's extension numbers, lets the documented `src`/`dst` name the call's parties.
     """
     groups: dict[tuple[str, ...], list[Channel]] = {}
     for key, item in items:
@@ -347,7 +380,7 @@ def build_calls(
             groups.setdefault(_group_key(channel), []).append(channel)
     calls: dict[str, Call] = {}
     for group in groups.values():
-        call = build_call(group, internal)
+        call = build_call(group, internal, extensions)
         calls[call.call_id] = call
         if primaries is not None:
             primaries[call.call_id] = _primary(group).name
