@@ -25,6 +25,9 @@ from simulator import (
     YeastarServer,
 )
 
+# The fault suite's per-vendor tally; loaded here so that it runs in pytest's main process.
+pytest_plugins = ["tests.faults.scoreboard"]
+
 YEASTAR_CLIENT_ID = "test-client-id"
 YEASTAR_CLIENT_SECRET = "test-client-secret-0123456789"
 

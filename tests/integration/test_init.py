@@ -337,3 +337,22 @@ async def test_reloads_and_unload_leave_no_token(
     await hass.async_block_till_done()
     assert yeastar.valid_token_count == 0
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "pbx" in r.name]
+
+
+async def test_a_trunk_the_pbx_lost_loses_its_entity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    model: PbxModel,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Trunks have no device of their own: their entities go with them (found by the fault
+    suite: a garbled answer that named a trunk left an entity unavailable for good)."""
+    name = next(iter(model.trunks))
+    unique_id = f"{loaded_entry.unique_id}-trunk-{name}-status"
+    assert entity_registry.async_get_entity_id("sensor", "pbx", unique_id)
+    trunk = model.trunks.pop(name)
+    await refresh(hass, loaded_entry)
+    assert entity_registry.async_get_entity_id("sensor", "pbx", unique_id) is None
+    model.trunks[name] = trunk
+    await refresh(hass, loaded_entry)
+    assert entity_registry.async_get_entity_id("sensor", "pbx", unique_id)
