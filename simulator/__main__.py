@@ -1,7 +1,10 @@
-"""``python -m simulator``: serve every vendor surface on loopback over one shared model.
+"""``python -m simulator``: serve every vendor surface on loopback, each with its own site.
 
 Each vendor surface is one :class:`Surface` entry in :data:`SURFACES`: it adds its options to the
-command line and builds its server from the parsed options. Adding a vendor adds one entry.
+command line, names the demo site it serves (:mod:`simulator.office`: a hotel on Yeastar, an
+office on Synway, a call center on MiRTA, a workshop on VoIPSUN, a cloud team on Telphin) and
+builds its server from the parsed options. Each site has its own model and its own traffic, so
+five PBXs side by side look like five customers. Adding a vendor adds one entry.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sys
 from . import mirta, synway, telphin, voipsun, yeastar
 from .faults import Faults
 from .model import PbxModel
+from .office import CALL_CENTER, CLOUD_TEAM, HOTEL, OFFICE, WORKSHOP, Site
 from .server import SimServer
 from .traffic import TrafficGenerator
 
@@ -32,6 +36,9 @@ class Surface:
     """
 
     name: str
+    vendor_name: str
+    """The vendor as people write it: the entry title's "(Yeastar)"."""
+    site: Site
     add_arguments: Callable[[argparse.ArgumentParser], None]
     build: Callable[[PbxModel, argparse.Namespace, Faults], tuple[SimServer, int, str]]
     flow_inputs: Callable[[SimServer, argparse.Namespace], dict[str, object]]
@@ -46,12 +53,40 @@ class Surface:
 
 
 SURFACES: list[Surface] = [
-    Surface("yeastar", yeastar.add_arguments, yeastar.build, yeastar.flow_inputs),
-    Surface("synway", synway.add_arguments, synway.build, synway.flow_inputs, "127.0.0.2"),
-    Surface("mirta", mirta.add_arguments, mirta.build, mirta.flow_inputs),
-    Surface("voipsun", voipsun.add_arguments, voipsun.build, voipsun.flow_inputs),
-    Surface("telphin", telphin.add_arguments, telphin.build, telphin.flow_inputs),
+    Surface("yeastar", "Yeastar", HOTEL, yeastar.add_arguments, yeastar.build, yeastar.flow_inputs),
+    Surface(
+        "synway",
+        "Synway",
+        OFFICE,
+        synway.add_arguments,
+        synway.build,
+        synway.flow_inputs,
+        "127.0.0.2",
+    ),
+    Surface("mirta", "MiRTA", CALL_CENTER, mirta.add_arguments, mirta.build, mirta.flow_inputs),
+    Surface(
+        "voipsun", "VoIPSUN", WORKSHOP, voipsun.add_arguments, voipsun.build, voipsun.flow_inputs
+    ),
+    Surface(
+        "telphin", "Telphin", CLOUD_TEAM, telphin.add_arguments, telphin.build, telphin.flow_inputs
+    ),
 ]
+
+
+def site_model(surface: Surface, args: argparse.Namespace, index: int) -> PbxModel:
+    """The surface's own site: its named extensions, or ``--extensions`` of them."""
+    count = args.extensions if args.extensions is not None else len(surface.site.extensions)
+    return PbxModel.office(count, seed=args.seed + index, site=surface.site)
+
+
+def site_flow(surface: Surface, server: SimServer, args: argparse.Namespace) -> dict[str, object]:
+    """The config-flow inputs of the surface, with the site's name and the title it gives."""
+    flow = surface.flow_inputs(server, args)
+    flow["name"] = surface.site.name
+    flow["title"] = f"{surface.site.name} ({surface.vendor_name})"
+    if surface.site.default_extension is not None:
+        flow["options"] = {"default_extension": surface.site.default_extension}
+    return flow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m simulator", description="Serve simulated PBXs on loopback."
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--extensions", type=int, default=20, help="number of extensions")
+    parser.add_argument(
+        "--extensions",
+        type=int,
+        default=None,
+        help="number of extensions of each site (default: its named ones)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--traffic", action=argparse.BooleanOptionalAction, default=True, help="generate calls"
@@ -88,37 +128,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    """Start every surface and the traffic, wait for SIGINT/SIGTERM, stop everything."""
-    model = PbxModel.office(args.extensions, seed=args.seed)
+    """Start every surface and its traffic, wait for SIGINT/SIGTERM, stop everything."""
     faults = Faults(args.latency, args.error_rate, args.drop_rate, seed=args.seed)
     servers: list[SimServer] = []
-    traffic = TrafficGenerator(model, seed=args.seed, mean_interval=args.mean_interval)
+    traffic: list[TrafficGenerator] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
+        extensions = 0
         for index, surface in enumerate(SURFACES):
+            model = site_model(surface, args, index)
+            extensions += len(model.extensions)
             server, port, credentials = surface.build(model, args, faults)
             await server.start(
                 surface.host(args), args.base_port + index if args.base_port else port
             )
             servers.append(server)
-            print(f"{surface.name:<8} {server.url}  {credentials}", flush=True)  # noqa: T201
+            generator = TrafficGenerator(
+                model,
+                seed=args.seed + index,
+                mean_interval=args.mean_interval,
+                place_calls=args.traffic,
+            )
+            generator.start()
+            traffic.append(generator)
+            print(  # noqa: T201
+                f"{surface.name:<8} {server.url}  {model.name}  {credentials}", flush=True
+            )
             if args.print_flow:
-                flow = json.dumps(surface.flow_inputs(server, args))
-                print(f"PBX-FLOW {flow}", flush=True)  # noqa: T201
-        if args.traffic:
-            traffic.start()
+                print(f"PBX-FLOW {json.dumps(site_flow(surface, server, args))}", flush=True)  # noqa: T201
         print(  # noqa: T201
-            f"model: {len(model.extensions)} extensions, traffic "
+            f"model: {len(SURFACES)} sites, {extensions} extensions, traffic "
             f"{'on' if args.traffic else 'off'}; Ctrl-C to stop",
             flush=True,
         )
         await stop.wait()
     finally:
-        await traffic.stop()
+        for generator in traffic:
+            await generator.stop()
         for server in reversed(servers):
             await server.stop()
 

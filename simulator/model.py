@@ -10,7 +10,7 @@ neutral :class:`Change` notifications (snapshots, safe to keep).
 - :mod:`simulator.changes`: the clock, the subscribers and :class:`Change`.
 - :mod:`simulator.errors`: :class:`SimError` and its kinds.
 - :mod:`simulator.inventory`: extensions, trunks, queues and agents, paging groups.
-- :mod:`simulator.office`: the demo site :meth:`PbxModel.office` builds.
+- :mod:`simulator.office`: the demo sites :meth:`PbxModel.office` builds.
 - :mod:`simulator.calls`: legs, calls, CDRs and the call vocabulary.
 - :mod:`simulator.routing`: the state machine that reaches, rings and ends calls.
 - :mod:`simulator.call_control`: dial, inbound calls, answer, hold, hangup, transfer.
@@ -47,7 +47,7 @@ from .inventory import (
     SimQueue,
     SimTrunk,
 )
-from .office import furnish_office
+from .office import HOTEL, SITES, Site, furnish_office
 from .routing import CDR_HISTORY
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "EXTENSION_STATES",
     "LEG_STATUSES",
     "PRESENCE_STATUSES",
+    "SITES",
     "TRUNK_STATES",
     "USABLE_TRUNK_STATES",
     "WEEKDAYS",
@@ -78,6 +79,7 @@ __all__ = [
     "SimPagingGroup",
     "SimQueue",
     "SimTrunk",
+    "Site",
 ]
 
 
@@ -91,15 +93,24 @@ class PbxModel(CallControl, WakeUpAlarms):
         super().__init__(clock)
 
     @classmethod
-    def office(cls, extensions: int = 20, seed: int = 0, *, clock: Clock = time.time) -> PbxModel:
-        """Build a small hotel/office: named extensions, 3 trunks, 2 queues, 1 paging group.
+    def office(
+        cls,
+        extensions: int = 20,
+        seed: int = 0,
+        *,
+        clock: Clock = time.time,
+        site: Site | None = None,
+    ) -> PbxModel:
+        """Build a demo site (:mod:`simulator.office`); without ``site``, the hotel.
 
-        Beyond the 20 named extensions, numbers from 1000 up are generated ("Room NNNN", every
-        tenth "Extension NNNN"), so thousands work. About 80 % are registered, one or two are in
-        do-not-disturb. The result depends only on ``extensions`` and ``seed``.
+        The hotel has 20 named extensions, 3 trunks, 2 queues, 1 paging group; beyond the named
+        extensions, numbers from 1000 up are generated ("Room NNNN", every tenth "Extension
+        NNNN"), so thousands work. About 80 % are registered, one or two are in do-not-disturb.
+        The result depends only on the site, ``extensions`` and ``seed``. A ``site`` given
+        names the model (the PBX's name); the default hotel keeps the name "Demo Hotel PBX".
         """
-        model = cls(clock=clock)
-        furnish_office(model, extensions, seed)
+        model = cls(clock=clock) if site is None else cls(clock=clock, name=site.name)
+        furnish_office(model, extensions, seed, site or HOTEL)
         return model
 
     def remove_extension(self, number: str) -> None:

@@ -1,53 +1,198 @@
-"""The demo site that :meth:`PbxModel.office <simulator.model.PbxModel.office>` builds.
+"""The demo sites that :meth:`PbxModel.office <simulator.model.PbxModel.office>` builds.
 
-A small hotel/office: 3 trunks, a reception and a room-service queue, one paging group for rooms.
+Five sites, one per vendor, each as such a customer runs it: a seaside hotel (rooms, a reception,
+wake-up calls) on Yeastar, an office on Synway, a small call center on MiRTA, a joinery workshop
+and shop on VoIPSUN, a cloud-only team on Telphin. Each has its own name, its own extension names
+and numbers, trunks, queues and paging groups, so that five PBXs side by side never share an
+entity id and their dashboards and logbooks read naturally. :data:`HOTEL` is the default (the one
+the tests know: 101 "Reception", room 204, queue 6400, paging group 6300).
 
-Named extensions (reception, kitchen, rooms...) come first; beyond them numbers from 1000 up are
-generated, so thousands of extensions work. The result depends only on the size and the seed.
+Named extensions come first; beyond them numbers from the site's ``generated_from`` up are made,
+so thousands of extensions work. The result depends only on the site, the size and the seed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 import random
 
 from .inventory import SimAgent, SimPagingGroup, SimQueue, SimTrunk, SiteInventory, ip_for
 
-_NAMED_EXTENSIONS: tuple[tuple[str, str], ...] = (
-    ("101", "Reception"),
-    ("102", "Front desk"),
-    ("103", "Manager"),
-    ("104", "Kitchen"),
-    ("105", "Housekeeping"),
-    ("106", "Bar"),
-    ("107", "Restaurant"),
-    ("108", "Maintenance"),
-    ("109", "Concierge"),
-    ("110", "Spa"),
-    ("111", "Security"),
-    ("112", "Night porter"),
-    ("201", "Room 201"),
-    ("202", "Room 202"),
-    ("203", "Room 203"),
-    ("204", "Room 204"),
-    ("205", "Room 205"),
-    ("206", "Room 206"),
-    ("207", "Room 207"),
-    ("208", "Room 208"),
+
+@dataclass(frozen=True, slots=True)
+class SiteQueue:
+    """A queue of a site: its number, name, and the extensions that answer it (preferred)."""
+
+    number: str
+    name: str
+    agents: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What a customer runs on their PBX: who has which extension, lines, queues, pagers."""
+
+    name: str
+    """The PBX's name, as its owner calls it ("Seaside Hotel")."""
+    extensions: tuple[tuple[str, str], ...]
+    """Number and name of the named extensions, in order."""
+    always_registered: frozenset[str]
+    trunks: tuple[SimTrunk, ...]
+    queues: tuple[SiteQueue, ...]
+    paging: tuple[tuple[str, str], ...]
+    """Number and name of each paging group."""
+    paging_members: str
+    """The start of the names of the extensions that are paged (``""``: the first four)."""
+    generated_from: int
+    """The first number of the extensions made beyond the named ones."""
+    generated_names: tuple[str, str]
+    """The generated extensions' names: every tenth, the others (followed by the number)."""
+    default_extension: str | None = None
+    """The phone the demo's user sits at: the integration's default extension option."""
+
+
+HOTEL = Site(
+    name="Seaside Hotel",
+    extensions=(
+        ("101", "Reception"),
+        ("102", "Front desk"),
+        ("103", "Manager"),
+        ("104", "Kitchen"),
+        ("105", "Housekeeping"),
+        ("106", "Bar"),
+        ("107", "Restaurant"),
+        ("108", "Maintenance"),
+        ("109", "Concierge"),
+        ("110", "Spa"),
+        ("111", "Security"),
+        ("112", "Night porter"),
+        *((f"20{n}", f"Room 20{n}") for n in range(1, 9)),
+    ),
+    always_registered=frozenset({"101", "102", "103", "104", "107", "109"}),
+    trunks=(
+        SimTrunk(1, "SIP-Provider", "sip", "idle", "sip.provider.example", 5060),
+        SimTrunk(2, "Backup-Trunk", "sip", "idle", "backup.example", 5060),
+        SimTrunk(3, "GSM-Gateway", "gsm", "unmonitored", "192.168.1.250", 5060),
+    ),
+    queues=(
+        SiteQueue("6400", "Reception queue", ("101", "102", "109")),
+        SiteQueue("6401", "Room service", ("104", "107", "106")),
+    ),
+    paging=(("6300", "All rooms"),),
+    paging_members="Room",
+    generated_from=1000,
+    generated_names=("Extension", "Room"),
+    default_extension="102",
 )
-_ALWAYS_REGISTERED = frozenset({"101", "102", "103", "104", "107", "109"})
-_RESERVED_NUMBERS = frozenset({"6300", "6400", "6401"})
+
+OFFICE = Site(
+    name="Harbour Street Office",
+    extensions=(
+        ("301", "Front office"),
+        ("302", "Accounts"),
+        ("303", "Sales"),
+        ("304", "Support"),
+        ("305", "Director"),
+        ("306", "Meeting room"),
+        ("307", "HR"),
+        ("308", "IT desk"),
+        ("309", "Marketing"),
+        ("310", "Warehouse office"),
+    ),
+    always_registered=frozenset({"301", "303", "304", "305"}),
+    trunks=(
+        SimTrunk(1, "Office-SIP", "sip", "idle", "sip.carrier.example", 5060),
+        SimTrunk(2, "Office-ISDN", "isdn", "idle", "192.168.10.250", 5060),
+    ),
+    queues=(SiteQueue("6500", "Sales line", ("303", "309", "301")),),
+    paging=(("6600", "Whole office"),),
+    paging_members="",
+    generated_from=3000,
+    generated_names=("Desk", "Desk"),
+)
+
+CALL_CENTER = Site(
+    name="Northwind Call Center",
+    extensions=(
+        ("401", "Supervisor"),
+        ("402", "Agent Alice"),
+        ("403", "Agent Ben"),
+        ("404", "Agent Chloe"),
+        ("405", "Agent Dmitri"),
+        ("406", "Agent Eva"),
+        ("407", "Agent Femi"),
+        ("408", "Team lead"),
+        ("409", "Quality desk"),
+        ("410", "Training room"),
+    ),
+    always_registered=frozenset({"401", "402", "403", "404", "408"}),
+    trunks=(
+        SimTrunk(1, "Inbound-Lines", "sip", "idle", "lines.carrier.example", 5060),
+        SimTrunk(2, "Outbound-Lines", "sip", "idle", "out.carrier.example", 5060),
+    ),
+    queues=(
+        SiteQueue("7400", "Customer care", ("402", "403", "404")),
+        SiteQueue("7401", "Orders", ("405", "406", "407")),
+    ),
+    paging=(("7300", "Call floor"),),
+    paging_members="Agent",
+    generated_from=4000,
+    generated_names=("Agent desk", "Agent desk"),
+)
+
+WORKSHOP = Site(
+    name="Miller Joinery",
+    extensions=(
+        ("501", "Shop counter"),
+        ("502", "Workshop floor"),
+        ("503", "Workshop office"),
+        ("504", "Stores"),
+        ("505", "Delivery van"),
+        ("506", "Spray booth"),
+        ("507", "Showroom"),
+        ("508", "Yard"),
+    ),
+    always_registered=frozenset({"501", "502", "503"}),
+    trunks=(SimTrunk(1, "Shop-Line", "sip", "idle", "voip.isp.example", 5060),),
+    queues=(SiteQueue("7500", "Shop line", ("501", "503", "507")),),
+    paging=(("7600", "Workshop speakers"),),
+    paging_members="Workshop",
+    generated_from=5000,
+    generated_names=("Bench", "Bench"),
+)
+
+CLOUD_TEAM = Site(
+    name="Nimbus Design Team",
+    extensions=(
+        ("601", "Anna Petrova"),
+        ("602", "Boris Ivanov"),
+        ("603", "Clara Jensen"),
+        ("604", "Daniel Okafor"),
+        ("605", "Elena Sokolova"),
+        ("606", "Team phone"),
+    ),
+    always_registered=frozenset({"601", "602", "606"}),
+    trunks=(SimTrunk(1, "Cloud-Number", "sip", "idle", "sip.telphin.example", 5060),),
+    queues=(SiteQueue("7700", "Team line", ("601", "602", "603")),),
+    paging=(),
+    paging_members="",
+    generated_from=6000,
+    generated_names=("Member", "Member"),
+)
+
+SITES: tuple[Site, ...] = (HOTEL, OFFICE, CALL_CENTER, WORKSHOP, CLOUD_TEAM)
 
 
-def furnish_office(model: SiteInventory, extensions: int, seed: int) -> None:
-    """Fill an empty inventory: extensions, 3 trunks, 2 queues with agents, 1 paging group.
+def furnish_office(model: SiteInventory, extensions: int, seed: int, site: Site = HOTEL) -> None:
+    """Fill an empty inventory with ``site``: extensions, trunks, queues with agents, pagers.
 
     About 80 % of the extensions are registered, one or two are in do-not-disturb. Nothing is
     notified: the site exists before anybody subscribes.
     """
     rng = random.Random(seed)
-    for number, name in _numbers_and_names(extensions):
+    for number, name in _numbers_and_names(site, extensions):
         model._create_extension(number, name)
-    others = [n for n in model.extensions if n not in _ALWAYS_REGISTERED]
+    others = [n for n in model.extensions if n not in site.always_registered]
     for number in rng.sample(others, k=len(others) // 4 if len(model.extensions) > 4 else 0):
         model.extensions[number].registered = False
     for index, ext in enumerate(model.extensions.values()):
@@ -55,33 +200,32 @@ def furnish_office(model: SiteInventory, extensions: int, seed: int) -> None:
     online = [n for n in others if model.extensions[n].registered]
     for number in rng.sample(online, k=min(len(online), 1 + rng.randrange(2))):
         model.extensions[number].presence = "do_not_disturb"
-    model.trunks = {
-        "SIP-Provider": SimTrunk(1, "SIP-Provider", "sip", "idle", "sip.provider.example", 5060),
-        "Backup-Trunk": SimTrunk(2, "Backup-Trunk", "sip", "idle", "backup.example", 5060),
-        "GSM-Gateway": SimTrunk(3, "GSM-Gateway", "gsm", "unmonitored", "192.168.1.250", 5060),
-    }
+    model.trunks = {trunk.name: replace(trunk) for trunk in site.trunks}
     numbers = list(model.extensions)
-    reception = _pick(numbers, ("101", "102", "109"), 0)
-    service = _pick(numbers, ("104", "107", "106"), 3)
-    model.queues = {
-        "6400": SimQueue(1, "6400", "Reception queue"),
-        "6401": SimQueue(2, "6401", "Room service"),
-    }
-    for queue, members in (("6400", reception), ("6401", service)):
-        for index, number in enumerate(members):
+    model.queues = {}
+    for index, spec in enumerate(site.queues):
+        queue = SimQueue(index + 1, spec.number, spec.name)
+        for position, number in enumerate(_pick(numbers, spec.agents, 3 * index)):
             name = model.extensions[number].name
-            model.queues[queue].agents[number] = SimAgent(number, name, dynamic=index == 2)
-    rooms = [n for n in numbers if model.extensions[n].name.startswith("Room")][:8]
-    model.paging_groups = {"6300": SimPagingGroup(1, "6300", "All rooms", rooms or numbers[:4])}
+            queue.agents[number] = SimAgent(number, name, dynamic=position == 2)
+        model.queues[spec.number] = queue
+    paged = [n for n in numbers if model.extensions[n].name.startswith(site.paging_members)]
+    members = (paged if site.paging_members else [])[:8] or numbers[:4]
+    model.paging_groups = {
+        number: SimPagingGroup(index + 1, number, name, list(members))
+        for index, (number, name) in enumerate(site.paging)
+    }
 
 
-def _numbers_and_names(count: int) -> list[tuple[str, str]]:
-    result = list(_NAMED_EXTENSIONS[:count])
-    number = 1000
+def _numbers_and_names(site: Site, count: int) -> list[tuple[str, str]]:
+    result = list(site.extensions[:count])
+    reserved = {q.number for q in site.queues} | {number for number, _ in site.paging}
+    number = site.generated_from
+    every_tenth, others = site.generated_names
     while len(result) < count:
         text = str(number)
-        if text not in _RESERVED_NUMBERS:
-            prefix = "Extension" if number % 10 == 0 else "Room"
+        if text not in reserved:
+            prefix = every_tenth if number % 10 == 0 else others
             result.append((text, f"{prefix} {text}"))
         number += 1
     return result

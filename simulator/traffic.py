@@ -5,17 +5,23 @@ external numbers (sometimes with a caller name) to extensions and queues, intern
 outbound calls; most are answered after a few seconds, some are left to be missed; answered calls
 end after a random talk time. Now and then it toggles do-not-disturb, a phone's registration or a
 queue agent's pause. The number of calls it keeps going at once is bounded.
+
+It also plays the people at the phones for calls it did not place (those placed through a vendor
+API, say with the integration's ``pbx.dial``): a few seconds after a phone starts ringing somebody
+picks it up — first the caller's own phone of a click-to-call, then the callee's — and hangs up
+after a talk time. With ``place_calls=False`` it only does that.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable, Coroutine
 import contextlib
 import logging
 import random
 
-from .model import PbxModel, SimCall, SimError
+from .model import Change, PbxModel, SimCall, SimError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,6 +45,8 @@ class TrafficGenerator:
     distributed); ``answer_delay`` and ``talk_time`` are (min, max) seconds; ``miss_rate`` is the
     share of calls left unanswered for ``ring_timeout`` seconds; ``max_calls`` bounds the calls in
     progress. ``time_scale`` multiplies every delay (0.01 makes a test run 100 times faster).
+    ``pickup_delay`` is how long (min, max seconds) a ringing phone of a call placed by somebody
+    else rings before it is picked up; ``place_calls`` false keeps the generator to that.
     """
 
     def __init__(
@@ -53,6 +61,8 @@ class TrafficGenerator:
         miss_rate: float = 0.2,
         max_calls: int = 6,
         time_scale: float = 1.0,
+        pickup_delay: tuple[float, float] = (2.0, 5.0),
+        place_calls: bool = True,
     ) -> None:
         """Prepare a generator; nothing happens before :meth:`start`."""
         self.model = model
@@ -63,7 +73,10 @@ class TrafficGenerator:
         self.miss_rate = miss_rate
         self.max_calls = max_calls
         self.time_scale = time_scale
+        self.pickup_delay = pickup_delay
+        self.place_calls = place_calls
         self.stats: Counter[str] = Counter()
+        self._unsubscribe: Callable[[], None] | None = None
         self._rng = random.Random(seed)
         self._main: asyncio.Task[None] | None = None
         self._calls: set[asyncio.Task[None]] = set()
@@ -72,18 +85,22 @@ class TrafficGenerator:
     @property
     def running(self) -> bool:
         """Whether the generator runs."""
-        return self._main is not None and not self._main.done()
+        return self._unsubscribe is not None
 
     def start(self) -> None:
         """Start generating traffic (in the running event loop)."""
         if self.running:
             return
         self._main = asyncio.get_running_loop().create_task(self._run())
+        self._unsubscribe = self.model.subscribe(self._on_change)
 
     async def stop(self, *, hang_up: bool = True) -> None:
         """Stop generating; with ``hang_up``, end the calls it placed that are still going."""
         tasks = [t for t in (self._main, *self._calls) if t is not None]
         self._main = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -99,6 +116,8 @@ class TrafficGenerator:
         await asyncio.sleep(max(0.0, seconds * self.time_scale))
 
     async def _run(self) -> None:
+        if not self.place_calls:
+            return
         while True:
             await self._sleep(self._rng.expovariate(1.0 / max(self.mean_interval, 1e-3)))
             try:
@@ -182,6 +201,46 @@ class TrafficGenerator:
             _LOGGER.debug("Traffic follow-up of %s refused: %s", call_id, err)
         finally:
             self._placed.discard(call_id)
+            if call_id in self.model.calls and not self.running:
+                with contextlib.suppress(SimError):
+                    self.model.hangup(call_id)
+
+    def _on_change(self, change: Change) -> None:
+        """A new call somebody else placed gets people to answer its phones."""
+        if change.kind != "call" or change.action != "new" or change.call is None:
+            return
+        self._track(self._pick_up(change.call.call_id))
+
+    def _track(self, coroutine: Coroutine[None, None, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _pick_up(self, call_id: str) -> None:
+        """Answer each phone of the call as it rings, then hang up after a talk time."""
+        await asyncio.sleep(0)  # the generator's own calls are known once `step` returns
+        if call_id in self._placed:
+            return
+        try:
+            while (call := self.model.calls.get(call_id)) is not None and call.answered is None:
+                await self._sleep(self._rng.uniform(*self.pickup_delay))
+                call = self.model.calls.get(call_id)
+                if call is None or call.answered is not None or call.awaiting_accept:
+                    continue
+                ringing = [leg for leg in call.legs if leg.status == "ALERTING"]
+                if not ringing:
+                    continue
+                pick = ringing[0]  # the caller's own phone first, in a click-to-call
+                self.model.answer(call_id, pick.number if pick.kind == "extension" else None)
+                self.stats["picked up"] += 1
+            if call is None:
+                return
+            await self._sleep(self._rng.uniform(*self.talk_time))
+            if call_id in self.model.calls:
+                self.model.hangup(call_id)
+        except SimError as err:
+            _LOGGER.debug("Picking up %s refused: %s", call_id, err)
+        finally:
             if call_id in self.model.calls and not self.running:
                 with contextlib.suppress(SimError):
                     self.model.hangup(call_id)

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api.models import Capability, Extension, Queue
-from .const import DOMAIN, MANUFACTURERS
+from .const import MANUFACTURERS
 from .coordinator import (
     PBX_KEY,
     PbxConfigEntry,
@@ -20,21 +20,10 @@ from .coordinator import (
     StateChange,
     Subject,
     SubjectKey,
+    device_identifier as device_identifier,
+    entity_unique_id as entity_unique_id,
 )
 from .errors import pbx_errors
-
-
-def device_identifier(entry_unique_id: str, key: SubjectKey) -> tuple[str, str]:
-    """The device registry identifier of a subject's device: `{uid}` or `{uid}-{kind}-{id}`."""
-    if key == PBX_KEY:
-        return (DOMAIN, entry_unique_id)
-    return (DOMAIN, f"{entry_unique_id}-{key[0]}-{key[1]}")
-
-
-def entity_unique_id(entry_unique_id: str, key: SubjectKey, description_key: str) -> str:
-    """An entity's unique id: `{uid}-pbx-{key}` or `{uid}-{kind}-{id}-{key}` (the contract)."""
-    middle = f"{key[0]}" if key[0] == Subject.PBX else f"{key[0]}-{key[1]}"
-    return f"{entry_unique_id}-{middle}-{description_key}"
 
 
 def device_info(coordinator: PbxCoordinator, key: SubjectKey) -> DeviceInfo:

@@ -26,11 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 import datetime as dt
-import re
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.util import dt as dt_util
 
@@ -39,11 +38,8 @@ from .const import CONF_DEFAULT_EXTENSION, DOMAIN
 from .coordinator import PbxConfigEntry
 from .intent_speech import call_speech, last_caller_speech, page_speech, wakeup_speech
 from .services import (
-    ATTR_CALL_ID,
-    ATTR_CONFIG_ENTRY_ID,
     ATTR_DATE,
     ATTR_DAYS,
-    ATTR_EXTENSION,
     ATTR_GROUP,
     ATTR_MESSAGE,
     ATTR_NUMBER,
@@ -52,8 +48,20 @@ from .services import (
     SERVICE_PAGE,
     SERVICE_SET_WAKEUP_ALARM,
     require_capability,
-    resolve_entry,
+)
+from .targets import (
+    ATTR_CALL_ID,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_EXTENSION,
+    as_number,
+    choose_entry,
+    find_extension,
+    is_self,
+    loaded_entries,
+    names_extension,
+    norm,
     resolve_target,
+    variants,
 )
 from .validation import vol
 
@@ -135,29 +143,14 @@ def _day_codes(value: Any) -> list[str] | None:
 
 _VOICE_ERRORS: Final = {
     "action_not_supported": "{pbx} cannot {action}.",
+    "entry_required": "Several phone systems are set up ({pbxs}) and I cannot tell which one "
+    "you mean: name an extension of the one to use, or set a default extension on one of them.",
+    "extension_on_several_pbxs": "{extension} is an extension of several phone systems "
+    "({pbxs}): name another extension of the one you mean, or set a default extension on it.",
 }
 """Spoken wording of translated errors whose action wording does not suit speech."""
 
-_SELF_WORDS: Final = frozenset({"me", "my", "mine", "myself", "i"})
-_PREFIX_WORDS: Final = frozenset(
-    {"the", "room", "extension", "ext", "number", "phone", "apartment", "suite", "group", "paging"}
-)
-_DIGIT_WORDS: Final = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
 _PHONE_PREFIX_WORDS: Final = frozenset({"the", "number", "phone", "telephone", "mobile"})
-_DIALABLE_RE = re.compile(r"^\+?[0-9*#]+$")
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
@@ -173,21 +166,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
             intent.async_register(hass, handler)
 
 
-# Words -----------------------------------------------------------------------------------
-
-
-def _norm(text: str) -> str:
-    """Lower case words (and `+`, `*`, `#`), single-spaced: the form names are compared in."""
-    return " ".join(re.findall(r"[^\W_]+|[+*#]", text.casefold()))
-
-
-def _as_number(text: str) -> str | None:
-    """The digits of a spoken or written number ("2 0 4", "two oh four", "+1 555-0100")."""
-    digits = []
-    for word in _norm(text).replace("plus", "+").split():
-        digits.append(_DIGIT_WORDS.get(word, word))
-    number = "".join(digits)
-    return number if _DIALABLE_RE.match(number) else None
+# Words ------------------------------------------------------------------------------------
 
 
 def _phone_number(text: str) -> str | None:
@@ -195,88 +174,25 @@ def _phone_number(text: str) -> str | None:
 
     "room 999" is no phone number: whoever says "room" means an extension.
     """
-    words = _norm(text).split()
+    words = norm(text).split()
     while words and words[0] in _PHONE_PREFIX_WORDS:
         words = words[1:]
-    return _as_number(" ".join(words))
-
-
-def _variants(text: str) -> list[str]:
-    """The text, then without its leading "the", "room", "extension", ... words."""
-    words = _norm(text).split()
-    found = [" ".join(words)]
-    while words and words[0] in _PREFIX_WORDS:
-        words = words[1:]
-        if words:
-            found.append(" ".join(words))
-    return found
-
-
-def is_self(text: str | None) -> bool:
-    """Whether the text names the speaker ("me"): the PBX's default extension."""
-    return text is not None and _norm(text) in _SELF_WORDS
-
-
-def find_extension(entry: PbxConfigEntry, text: str) -> Extension | None:
-    """The extension of the PBX that the text names, by number or name (case-insensitive).
-
-    "room 204" and "extension 204" find 204; a name matches whole (ignoring a leading
-    "the"), or by some of its words when they fit only one extension ("porter").
-    """
-    extensions = entry.runtime_data.coordinator.data.extensions
-    variants = _variants(text)
-    for variant in variants:
-        number = _as_number(variant)
-        if number is not None and number in extensions:
-            return extensions[number]
-        for extension in extensions.values():
-            if extension.name and _norm(extension.name) == variant:
-                return extension
-    words = set(variants[-1].split())
-    partial = [
-        extension
-        for extension in extensions.values()
-        if extension.name and words and words <= set(_norm(extension.name).split())
-    ]
-    return partial[0] if len(partial) == 1 else None
+    return as_number(" ".join(words))
 
 
 # Handlers ---------------------------------------------------------------------------------
 
 
-def _loaded_entries(hass: HomeAssistant) -> list[PbxConfigEntry]:
-    return [cast(PbxConfigEntry, e) for e in hass.config_entries.async_loaded_entries(DOMAIN)]
-
-
 def _choose_entry(
     hass: HomeAssistant, names: Iterable[str | None], *, needs_default: bool
 ) -> PbxConfigEntry:
-    """The PBX meant: the only loaded one, else the one whose extensions match the names.
+    """The PBX meant (`targets.choose_entry`), from the extensions' names said ("me" aside).
 
-    With several PBXs, the names (extension names or numbers) narrow the choice; when the
-    command needs the default extension, PBXs that have one are preferred.
+    A name no PBX has is skipped: it may be an outside number.
     """
-    try:
-        return resolve_entry(hass)
-    except ServiceValidationError as err:
-        if err.translation_key != "entry_required":
-            raise
-    candidates = _loaded_entries(hass)
-    for name in names:
-        if name is None or is_self(name):
-            continue
-        matching = [entry for entry in candidates if find_extension(entry, name) is not None]
-        if matching:
-            candidates = matching
-    if needs_default:
-        with_default = [e for e in candidates if e.options.get(CONF_DEFAULT_EXTENSION)]
-        if with_default:
-            candidates = with_default
-    if len(candidates) == 1:
-        return candidates[0]
-    raise intent.IntentHandleError(
-        "Several phone systems are set up and I cannot tell which one you mean: "
-        "name an extension of the one to use."
+    said = [name for name in names if name is not None and not is_self(name)]
+    return choose_entry(
+        hass, said, needs_default=needs_default, finds=names_extension, skip_unknown=True
     )
 
 
@@ -401,8 +317,6 @@ class CallIntent(PbxIntentHandler):
             raise intent.IntentHandleError(
                 f"{entry.title} has no extension called {name}, and it is no phone number."
             )
-        if number == source.number:
-            raise intent.IntentHandleError(f"{source.display_name} cannot call itself.")
         result = await _async_action(
             hass,
             intent_obj.context,
@@ -454,7 +368,7 @@ class PageIntent(PbxIntentHandler):
         source: Extension | None = None
         if source_text is not None or entry.options.get(CONF_DEFAULT_EXTENSION):
             source = _extension(hass, entry, source_text, "should page")
-        group = _as_number(_variants(slots[SLOT_GROUP])[-1])
+        group = as_number(variants(slots[SLOT_GROUP])[-1])
         if group is None:
             raise intent.IntentHandleError(
                 f"Paging groups are called by their number, like 'page group 6300'; "
@@ -601,9 +515,14 @@ class LastCallerIntent(PbxIntentHandler):
         text = slots.get(SLOT_EXTENSION)
         sources: list[tuple[PbxConfigEntry, Extension | None]]
         if text is None:
-            sources = [(entry, None) for entry in _loaded_entries(hass)] or [
-                (resolve_entry(hass), None)
-            ]
+            sources = [(entry, None) for entry in loaded_entries(hass)]
+        elif named := [
+            (entry, extension)
+            for entry in loaded_entries(hass)
+            if not is_self(text) and (extension := find_extension(entry, text)) is not None
+        ]:
+            # A question needs no single PBX: every one with that extension is asked.
+            sources = list(named)
         else:
             entry = _choose_entry(hass, [text], needs_default=is_self(text))
             sources = [(entry, _extension(hass, entry, text, "you mean"))]

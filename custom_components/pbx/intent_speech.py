@@ -23,7 +23,9 @@ _WEEKEND: Final[frozenset[Weekday]] = frozenset(_ORDER[5:])
 
 
 def call_speech(slots: Mapping[str, Any]) -> str:
-    """ "Calling Reception (101) from Front desk (102)."."""
+    """ "Calling Reception (101) from Front desk (102)." (or "from its own phone")."""
+    if slots["target"] == slots["source"]:
+        return f"Calling {slots['target']} from its own phone."
     return f"Calling {slots['target']} from {slots['source']}."
 
 

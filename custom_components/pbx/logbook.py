@@ -2,7 +2,9 @@
 
 Each `pbx_call` event becomes one line under the extension's device name, e.g.
 "Reception (101) incoming call from +1 555 0100 (John Smith)", and each `pbx_inbound_call`
-one line under the PBX's name. Home Assistant's logbook descriptions are not translated:
+one line under the PBX's name. `pbx_call` carries the extension's `device_id` and `entity_id`
+(its call event entity), so the logbook's device and entity filters (the device page, the
+entity's more-info dialog) find the line. Home Assistant's logbook descriptions are not translated:
 all the wording is in `TEXT` below.
 """
 
@@ -122,14 +124,16 @@ def describe_call_event(hass: HomeAssistant, data: Mapping[str, Any]) -> Descrip
         LOGBOOK_ENTRY_MESSAGE: TEXT[key].format(**parts),
         LOGBOOK_ENTRY_ICON: ICONS.get(event_type or "", DEFAULT_ICON),
     }
-    if unique_id is not None and extension is not None:
+    entity_id = _text(data.get("entity_id"))
+    if entity_id is None and unique_id is not None and extension is not None:
+        # Events recorded before `pbx_call` named its entity.
         entity_id = er.async_get(hass).async_get_entity_id(
             Platform.EVENT,
             DOMAIN,
             entity_unique_id(unique_id, (Subject.EXTENSION, extension), "call"),
         )
-        if entity_id is not None:
-            description[LOGBOOK_ENTRY_ENTITY_ID] = entity_id
+    if entity_id is not None:
+        description[LOGBOOK_ENTRY_ENTITY_ID] = entity_id
     return description
 
 

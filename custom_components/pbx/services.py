@@ -1,21 +1,16 @@
 """Actions of the PBX integration: calls, paging, wake-up alarms, queue agents, inbound control.
 
-Every action names its extension as an extension device (`device_id`) or as `extension` plus
-`config_entry_id`. `config_entry_id` may be left out when the PBX is clear without it: only one
-is loaded, only one has the extension, or (no extension given) only one has a default
-extension. Target
-resolution (`resolve_entry`, `resolve_target`, `resolve_extension`) and the mapping of library
-errors (`pbx_errors`) are public so that voice intents can share them.
+Every action names its extension as an extension device (`device_id`), an entity of that
+device (`entity_id`) or as `extension` plus `config_entry_id`. `config_entry_id` may be left out
+when the PBX is clear without it (`targets.py` says when: the rule voice commands share).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import replace
 import datetime as dt
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -23,22 +18,27 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr, service
+from homeassistant.helpers import config_validation as cv
 
 from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
-from .const import CONF_DEFAULT_EXTENSION, DOMAIN
-from .coordinator import PbxConfigEntry, Subject
-from .entity import device_identifier
+from .const import DOMAIN
+from .coordinator import PbxConfigEntry
 from .errors import pbx_errors
+from .targets import (
+    ATTR_CALL_ID,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_EXTENSION,
+    check_extension,
+    invalid as _invalid,
+    resolve_extension,
+    resolve_target,
+)
 from .validation import vol
 
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
-ATTR_DEVICE_ID: Final = "device_id"
-ATTR_EXTENSION: Final = "extension"
 ATTR_NUMBER: Final = "number"
 ATTR_AUTO_ANSWER: Final = "auto_answer"
-ATTR_CALL_ID: Final = "call_id"
 ATTR_SUPERVISOR: Final = "supervisor"
 ATTR_MODE: Final = "mode"
 ATTR_GROUP: Final = "group"
@@ -79,9 +79,10 @@ ENTRY_SCHEMA: Final[dict[vol.Marker, Any]] = {vol.Optional(ATTR_CONFIG_ENTRY_ID)
 TARGET_SCHEMA: Final[dict[vol.Marker, Any]] = {
     **ENTRY_SCHEMA,
     vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
+    vol.Exclusive(ATTR_ENTITY_ID, "target"): cv.entity_id,
     vol.Exclusive(ATTR_EXTENSION, "target"): _NUMBER,
 }
-"""An extension: its device, or its number (with `config_entry_id` where needed)."""
+"""An extension: its device, an entity of it, or its number (with `config_entry_id`)."""
 
 DIAL_SCHEMA = vol.Schema(
     {
@@ -127,7 +128,7 @@ SET_WAKEUP_ALARM_SCHEMA = vol.Schema(
         vol.Optional(ATTR_ALARM_ID): cv.string,
     }
 )
-DELETE_WAKEUP_ALARM_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_ALARM_ID): cv.string})
+DELETE_WAKEUP_ALARM_SCHEMA = vol.Schema({**TARGET_SCHEMA, vol.Required(ATTR_ALARM_ID): cv.string})
 LIST_WAKEUP_ALARMS_SCHEMA = vol.Schema(TARGET_SCHEMA)
 QUEUE_AGENT_SCHEMA = vol.Schema(
     {
@@ -148,122 +149,7 @@ _ALARM_FIELDS: Final = {
 """Optional fields of `set_wakeup_alarm` and the `WakeupAlarm` attributes they set."""
 
 
-# Target resolution -----------------------------------------------------------------------
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-def _loaded(entry: ConfigEntry) -> PbxConfigEntry:
-    """The entry, once it is known to be loaded."""
-    if entry.state is not ConfigEntryState.LOADED:
-        raise _invalid("entry_not_loaded", pbx=entry.title)
-    return cast(PbxConfigEntry, entry)
-
-
-def _loaded_entries(hass: HomeAssistant) -> list[PbxConfigEntry]:
-    """The loaded PBX entries; raise a translated error when there is none."""
-    loaded = [cast(PbxConfigEntry, e) for e in hass.config_entries.async_loaded_entries(DOMAIN)]
-    if not loaded:
-        raise _invalid("no_loaded_entry")
-    return loaded
-
-
-def _several(entries: Iterable[PbxConfigEntry]) -> ServiceValidationError:
-    """The error when the PBX cannot be told: it names the PBXs to choose from."""
-    return _invalid("entry_required", pbxs=", ".join(sorted(entry.title for entry in entries)))
-
-
-def choose_entry(hass: HomeAssistant, extension: str | None) -> PbxConfigEntry:
-    """The PBX meant when none is named: the only one loaded; else the only one with
-    `extension`; else, without an extension, the only one with a default extension."""
-    loaded = _loaded_entries(hass)
-    if len(loaded) == 1:
-        return loaded[0]
-    if extension is not None:
-        candidates = [e for e in loaded if extension in e.runtime_data.coordinator.data.extensions]
-    else:
-        candidates = [e for e in loaded if e.options.get(CONF_DEFAULT_EXTENSION)]
-    if len(candidates) == 1:
-        return candidates[0]
-    raise _several(loaded)
-
-
-def resolve_entry(hass: HomeAssistant, config_entry_id: str | None = None) -> PbxConfigEntry:
-    """The loaded PBX entry `config_entry_id`, or the only loaded one when it is `None`.
-
-    Raises a translated `ServiceValidationError` when there is no such entry, it is not
-    loaded, or `config_entry_id` is missing while several PBXs are loaded.
-    """
-    if config_entry_id is None:
-        loaded = _loaded_entries(hass)
-        if len(loaded) > 1:
-            raise _several(loaded)
-        return loaded[0]
-    # Home Assistant's own checks and errors: no such entry, another integration's, not loaded.
-    return cast(PbxConfigEntry, service.async_get_config_entry(hass, DOMAIN, config_entry_id))
-
-
-def resolve_device(hass: HomeAssistant, device_id: str) -> tuple[PbxConfigEntry, str]:
-    """The loaded PBX entry and the extension number of an extension device."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
-        raise _invalid("device_not_found", device_id=device_id)
-    entry = hass.config_entries.async_get_entry(device.config_entry_id)
-    if entry is not None and entry.domain == DOMAIN:
-        _, prefix = device_identifier(entry.unique_id or "", (Subject.EXTENSION, ""))
-        for domain, ident in device.identifiers:
-            if domain == DOMAIN and ident.startswith(prefix) and len(ident) > len(prefix):
-                return _loaded(entry), ident[len(prefix) :]
-    raise _invalid("not_an_extension", device=device.name_by_user or device.name or device_id)
-
-
-def check_extension(entry: PbxConfigEntry, number: str) -> str:
-    """Return `number` when the PBX has that extension; raise a translated error otherwise."""
-    if number not in entry.runtime_data.coordinator.data.extensions:
-        raise _invalid("unknown_extension", extension=number, pbx=entry.title)
-    return number
-
-
-def resolve_target(
-    hass: HomeAssistant, data: Mapping[str, Any], *, use_default: bool = True
-) -> tuple[PbxConfigEntry, str | None]:
-    """The PBX entry and the extension (if any) named by an action's data.
-
-    `data` may hold `device_id`, or `extension` and `config_entry_id`. Without either, the
-    extension is the entry's default extension option when `use_default`, else `None`.
-    The extension, when there is one, is checked to exist on the PBX.
-    """
-    config_entry_id: str | None = data.get(ATTR_CONFIG_ENTRY_ID)
-    extension: str | None
-    if (device_id := data.get(ATTR_DEVICE_ID)) is not None:
-        entry, extension = resolve_device(hass, device_id)
-        if config_entry_id is not None and config_entry_id != entry.entry_id:
-            raise _invalid("device_not_in_entry", device_id=device_id, pbx=entry.title)
-    else:
-        extension = data.get(ATTR_EXTENSION)
-        if config_entry_id is None:
-            entry = choose_entry(hass, extension)
-        else:
-            entry = resolve_entry(hass, config_entry_id)
-        if extension is None and use_default:
-            extension = entry.options.get(CONF_DEFAULT_EXTENSION) or None
-    if extension is not None:
-        check_extension(entry, extension)
-    return entry, extension
-
-
-def resolve_extension(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[PbxConfigEntry, str]:
-    """Like `resolve_target`, for actions that need an extension: raise when none is given."""
-    entry, extension = resolve_target(hass, data)
-    if extension is None:
-        raise _invalid("extension_required", pbx=entry.title)
-    return entry, extension
+# Target resolution: `targets.py` ---------------------------------------------------------
 
 
 def require_capability(entry: PbxConfigEntry, capability: Capability, action: str) -> None:
@@ -401,11 +287,23 @@ async def _async_set_wakeup_alarm(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_delete_wakeup_alarm(call: ServiceCall) -> None:
-    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    """Delete an alarm; an extension given must be the alarm's own."""
+    alarm_id: str = call.data[ATTR_ALARM_ID]
+    entry, extension = resolve_target(call.hass, call.data, use_default=False)
     require_capability(entry, Capability.WAKEUP_ALARMS, SERVICE_DELETE_WAKEUP_ALARM)
+    client = entry.runtime_data.client
     with pbx_errors(call.hass, entry):
-        await entry.runtime_data.client.async_delete_wakeup_alarm(call.data[ATTR_ALARM_ID])
-    entry.runtime_data.coordinator.async_alarms_changed(deleted=call.data[ATTR_ALARM_ID])
+        if extension is not None:
+            owned = {alarm.alarm_id for alarm in await client.async_list_wakeup_alarms(extension)}
+            if alarm_id not in owned:
+                raise _invalid(
+                    "alarm_not_of_extension",
+                    alarm_id=alarm_id,
+                    extension=extension,
+                    pbx=entry.title,
+                )
+        await client.async_delete_wakeup_alarm(alarm_id)
+    entry.runtime_data.coordinator.async_alarms_changed(deleted=alarm_id)
 
 
 async def _async_list_wakeup_alarms(call: ServiceCall) -> ServiceResponse:
@@ -430,14 +328,14 @@ async def _async_queue_agent(call: ServiceCall) -> None:
 
 
 async def _async_accept_inbound_call(call: ServiceCall) -> None:
-    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry, _ = resolve_target(call.hass, call.data, use_default=False)
     require_capability(entry, Capability.INBOUND_CONTROL, SERVICE_ACCEPT_INBOUND_CALL)
     with pbx_errors(call.hass, entry):
         await entry.runtime_data.client.async_accept_inbound(call.data[ATTR_CALL_ID])
 
 
 async def _async_reject_inbound_call(call: ServiceCall) -> None:
-    entry = resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry, _ = resolve_target(call.hass, call.data, use_default=False)
     require_capability(entry, Capability.INBOUND_CONTROL, SERVICE_REJECT_INBOUND_CALL)
     with pbx_errors(call.hass, entry):
         await entry.runtime_data.client.async_refuse_inbound(call.data[ATTR_CALL_ID])

@@ -11,6 +11,9 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.pbx.api import Vendor
+from custom_components.pbx.api.models import PbxInfo
+from custom_components.pbx.config_flow import entry_title
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import YEASTAR_CLIENT_ID, YEASTAR_CLIENT_SECRET, yeastar_data
@@ -35,7 +38,15 @@ async def start_yeastar_flow(hass: HomeAssistant) -> str:
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "yeastar"
     schema_keys = [str(key) for key in result["data_schema"].schema]
-    assert schema_keys == ["host", "port", "ssl", "verify_ssl", "client_id", "client_secret"]
+    assert schema_keys == [
+        "name",
+        "host",
+        "port",
+        "ssl",
+        "verify_ssl",
+        "client_id",
+        "client_secret",
+    ]
     return result["flow_id"]
 
 
@@ -43,7 +54,8 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, yeastar: YeastarServ
     flow_id = await start_yeastar_flow(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, form_input(yeastar))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Demo Hotel PBX"
+    assert result["title"] == "Demo Hotel PBX (Yeastar)"
+    assert "name" not in result["data"]
     assert result["data"] == yeastar_data(yeastar)
     assert result["result"].unique_id == yeastar.sn
     await hass.async_block_till_done()
@@ -232,3 +244,28 @@ async def test_https_to_the_http_port_and_the_typed_secret_kept(
     )
     # With verification on, the failed handshake reads as a certificate problem still.
     assert result["errors"] == {"base": "tls_untrusted"}
+
+
+async def test_entry_title_is_the_name_typed_and_the_make(
+    hass: HomeAssistant, yeastar: YeastarServer
+) -> None:
+    """One title style for every PBX: "<name> (<make>)"; the name survives an error."""
+    flow_id = await start_yeastar_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, form_input(yeastar, name=" Seaside Hotel ", client_secret="wrong")
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert suggested(result, "name") == "Seaside Hotel"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, form_input(yeastar, name="Seaside Hotel")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Seaside Hotel (Yeastar)"
+    assert result["data"] == yeastar_data(yeastar)
+
+
+def test_entry_title_of_a_pbx_that_names_its_make() -> None:
+    """A PBX without a name of its own is described by make and address: not twice the make."""
+    info = PbxInfo(vendor=Vendor.SYNWAY, unique_id="10.0.0.2", name="Synway IPPBX (10.0.0.2)")
+    assert entry_title(info) == "Synway IPPBX (10.0.0.2)"
+    assert entry_title(info, "Harbour Street Office") == "Harbour Street Office (Synway)"

@@ -86,7 +86,10 @@ async def test_answered_call_end_to_end(
         "direction",
         "trunk",
         "duration",
+        "device_id",
+        "entity_id",
     }
+    assert incoming["entity_id"] == "event.reception_101_call"
     await hass.async_block_till_done()
     state = hass.states.get("event.reception_101_call")
     assert state.attributes["event_type"] == "incoming"

@@ -377,7 +377,6 @@ async def test_call_from(
             {"name": "room"},
             "Demo Hotel PBX has no extension called room, and it is no phone number.",
         ),
-        ({"name": "Front desk"}, "Front desk (102) cannot call itself."),
         ({"name": "Reception", "from": "Bob"}, "Demo Hotel PBX has no extension called Bob."),
     ],
 )
@@ -467,8 +466,8 @@ async def test_several_pbxs(
     # Both PBXs have extensions 101 and 103: which one should call is unclear.
     response = await handle(hass, INTENT_CALL, name="101", **{"from": "103"})
     assert failed(response) == (
-        "Several phone systems are set up and I cannot tell which one you mean: "
-        "name an extension of the one to use."
+        "101 is an extension of several phone systems (Demo Hotel PBX, VoIPSUN): name another "
+        "extension of the one you mean, or set a default extension on it."
     )
     assert model.calls == {}
 
@@ -493,7 +492,9 @@ async def test_several_pbxs_without_default(
 ) -> None:
     """Neither PBX has a default extension: a call from "me" cannot be placed."""
     response = await handle(hass, INTENT_CALL, name="101")
-    assert failed(response).startswith("Several phone systems are set up")
+    assert failed(response).startswith("101 is an extension of several phone systems")
+    response = await handle(hass, INTENT_PAGE, group="6300")
+    assert failed(response).startswith("Several phone systems are set up (")
     assert model.calls == {}
 
 
@@ -851,8 +852,11 @@ async def test_last_caller_on_several_pbxs(
     await wait_until(hass, lambda: seen(mirta_entry, second.call_id), timeout=20)
     response = await handle(hass, INTENT_LAST_CALLER, extension="me")
     assert speech(response) == "The last call was from 5550199 to Front desk (102), just now."
+    # Reception is on both PBXs: a question asks both.
     response = await handle(hass, INTENT_LAST_CALLER, extension="reception")
-    assert failed(response).startswith("Several phone systems are set up")
+    assert (
+        speech(response) == "The last call was from Alice (5550100) to Reception (101), just now."
+    )
 
 
 async def test_call_records_keep_the_event_time(
@@ -1326,6 +1330,7 @@ def caller_slots(**changes: Any) -> dict[str, Any]:
     [
         (INTENT_CALL, {"target": "Reception (101)", "source": "Front desk (102)"}),
         (INTENT_CALL, {"target": "5550100", "source": "Room 203 (203)"}),
+        (INTENT_CALL, {"target": "Front desk (102)", "source": "Front desk (102)"}),
         (INTENT_PAGE, {"group": "6300", "source": "Front desk (102)"}),
         (INTENT_PAGE, {"group": "6300", "source": None}),
         *(
@@ -1389,3 +1394,13 @@ async def test_responses_say_what_the_intents_say(
         INTENT_LAST_CALLER: lambda: last_caller_speech(slots, now),
     }[intent_type]()
     assert render(hass, intent_type, slots) == fallback
+
+
+async def test_call_the_default_extension_from_itself(
+    hass: HomeAssistant, default_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """ "Call front desk" from the front desk's own phone does what `pbx.dial` 102 → 102 does."""
+    response = await handle(hass, INTENT_CALL, name="Front desk")
+    assert speech(response) == "Calling Front desk (102) from its own phone."
+    placed = only_call(model)
+    assert (placed.caller, placed.callee) == ("102", "102")

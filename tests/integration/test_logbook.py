@@ -371,3 +371,35 @@ async def test_live_logbook_stream(
             if entries:
                 break
     assert lines(entries) == [("Reception (101)", "incoming call from 5550100", RECEPTION)]
+
+
+async def test_call_lines_on_the_device_page_and_the_event_entity(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    logbook_first: None,
+    loaded_entry: MockConfigEntry,
+    model: PbxModel,
+) -> None:
+    """`pbx_call` names the extension's device and entity: the logbook's device page and
+    the event entity's logbook (its device_ids / entity_ids filters) show the readable line."""
+    fired: list[dict[str, Any]] = []
+    hass.bus.async_listen("pbx_call", lambda event: fired.append(dict(event.data)))
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        ("pbx", f"{loaded_entry.unique_id}-ext-101"), loaded_entry.entry_id
+    )
+    assert device is not None
+    model.inbound_call("+15550100", "101")
+    await wait_until(hass, lambda: bool(fired))
+    assert fired[0]["device_id"] == device.id
+    assert fired[0]["entity_id"] == RECEPTION
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client()
+    for query in ({"device_ids": [device.id]}, {"entity_ids": [RECEPTION]}):
+        await client.send_json_auto_id({"type": "logbook/get_events", "start_time": EPOCH, **query})
+        response = await client.receive_json()
+        assert response["success"], response
+        readable = [
+            (e["name"], e["message"]) for e in response["result"] if e.get("domain") == "pbx"
+        ]
+        assert readable == [("Reception (101)", "incoming call from +15550100")], query

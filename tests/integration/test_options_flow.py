@@ -28,6 +28,7 @@ async def test_options_pick_extensions_and_default(
         CONF_EXTENSIONS,
         CONF_DEFAULT_EXTENSION,
         CONF_TRANSPORT,
+        "webhook_secret",  # Yeastar's own option
     ]
     choices = result["data_schema"].schema[CONF_EXTENSIONS].config["options"]
     assert choices[0] == {"value": "101", "label": "Reception (101)"}

@@ -302,8 +302,11 @@ async def test_two_entries(
     """With two PBXs, the PBX must be named: by its entry, or by an extension device."""
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "dial", {"extension": "101", "number": "102"})
-    assert_error(err.value, "entry_required")
-    assert err.value.translation_placeholders == {"pbxs": "Demo Hotel PBX, VoIPSUN"}
+    assert_error(err.value, "extension_on_several_pbxs")
+    assert err.value.translation_placeholders == {
+        "extension": "101",
+        "pbxs": "Demo Hotel PBX, VoIPSUN",
+    }
 
     device_id = extension_device(hass, loaded_entry, "101")
     with pytest.raises(ServiceValidationError) as err:
@@ -766,5 +769,38 @@ async def test_the_pbx_told_by_its_extension_or_default(
         # An extension on neither PBX: with no other hint, the error names the PBXs.
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, "dial", {"extension": "999", "number": "102"})
-        assert_error(err.value, "entry_required")
+        assert_error(err.value, "extension_on_no_pbx")
         await hass.config_entries.async_unload(other_entry.entry_id)
+
+
+async def test_delete_wakeup_alarm_of_an_extension(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, model: PbxModel
+) -> None:
+    """Like every action, delete_wakeup_alarm takes the extension: the alarm must be its own."""
+    alarm = model.add_alarm("203", 8, 0, name="Room 203")
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "delete_wakeup_alarm", {"extension": "204", "alarm_id": str(alarm.id)})
+    assert_error(err.value, "alarm_not_of_extension")
+    assert alarm.id in model.alarms
+    await call(
+        hass,
+        "delete_wakeup_alarm",
+        {"device_id": extension_device(hass, loaded_entry, "203"), "alarm_id": str(alarm.id)},
+    )
+    assert alarm.id not in model.alarms
+
+
+async def test_extension_named_by_its_entity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    voipsun_entry: MockConfigEntry,
+    model: PbxModel,
+) -> None:
+    """Any entity of an extension names it, and so its PBX (here among two)."""
+    response = await ask(
+        hass, "dial", {"entity_id": "sensor.reception_101_status", "number": "102"}
+    )
+    assert model.calls[response["call_id"]].caller == "101"
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "dial", {"entity_id": "sensor.no_such_thing", "number": "102"})
+    assert_error(err.value, "not_an_extension_entity")
