@@ -1,72 +1,183 @@
-"""The cost of a large PBX: requests, time and state writes per refresh with thousands of extensions."""
+"""The cost of a large PBX, per vendor, at 100, 1 000 and 5 000 extensions, against its floors.
+
+For each vendor and size: the setup (against Home Assistant setting up as many trivial
+entities), an idle refresh (against the same requests sent and parsed by a bare aiohttp loop),
+its requests, its state writes, the state writes after one call, the CPU of an idle hour, and,
+at the sizes in `MEMORY_SIZES`, the memory per extension (against the same trivial entities).
+
+The fast call polls of MiRTA, VoIPSUN and Telphin (whose pushes need an external URL) wait an
+hour here, so that only the full reads are counted; their cost per idle hour is added from one
+call poll measured alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import statistics
 import time
+import tracemalloc
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pbx.const import DOMAIN
-from simulator import PbxModel, YeastarServer
-from tests.conftest import YEASTAR_CLIENT_ID, YEASTAR_CLIENT_SECRET, yeastar_data
+from custom_components.pbx.api import MirtaClient, TelphinClient, VoipsunClient
+from custom_components.pbx.api.polling import DEFAULT_CALLS_POLL_INTERVAL, PolledCallsClient
+from simulator import PbxModel
 from tests.integration.conftest import wait_until
 
-EXTENSIONS = 2000
+from .figures import Figure, record
+from .floors import RequestRecorder, replay, traced, trivial_setup
+from .vendors import SERVERS, VENDORS, add_entry
+
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,5000").split(",")]
+MEMORY_SIZES = {int(n) for n in os.environ.get("BENCH_MEMORY_SIZES", "1000").split(",")}
+REFRESHES = 3
+PLATFORMS = ("binary_sensor", "event", "sensor", "switch")
 
 
-@pytest.fixture
-async def big_yeastar() -> AsyncIterator[tuple[PbxModel, YeastarServer]]:
-    """A Yeastar with thousands of extensions."""
-    model = PbxModel.office(EXTENSIONS, seed=3)
-    async with YeastarServer(
-        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
-    ) as server:
-        yield model, server
+@pytest.fixture(autouse=True)
+def slow_call_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast call polls wait an hour: only the full reads are measured."""
+    for client in (MirtaClient, VoipsunClient, TelphinClient):
+        monkeypatch.setattr(client, "calls_poll_interval", 3600.0)
 
 
-async def test_large_pbx(hass: HomeAssistant, big_yeastar: tuple[PbxModel, YeastarServer]) -> None:
-    """Setup, then refreshes with nothing changed and with one change."""
-    model, server = big_yeastar
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Big", unique_id=server.sn, data=yeastar_data(server)
-    )
-    entry.add_to_hass(hass)
-    pages = -(-EXTENSIONS // 100)
-    started = time.perf_counter()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    setup = time.perf_counter() - started
-    coordinator = entry.runtime_data.coordinator
-    # The event stream connects, then reads everything once more (the resync).
-    await wait_until(hass, lambda: coordinator.events_connected is True)
-    await wait_until(hass, lambda: len(server.requests_to("extension/list")) >= 2 * pages)
-    entities = len(hass.states.async_all())
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("vendor", VENDORS)
+async def test_scale(hass: HomeAssistant, vendor: str, size: int) -> None:
+    """Setup, idle refreshes and one call, each beside its floor."""
+    for platform in PLATFORMS:
+        assert await async_setup_component(hass, platform, {})
+    model = PbxModel.office(size, seed=3)
+    async with SERVERS[vendor](model) as server:
+        entry = await add_entry(hass, vendor, server)
+        started = time.perf_counter()
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        setup = time.perf_counter() - started
+        coordinator = entry.runtime_data.coordinator
+        client = entry.runtime_data.client
+        # A PBX with an event stream reads everything once more when it connects: let it.
+        await asyncio.sleep(0.5)
+        await wait_until(hass, lambda: not coordinator.reading, 60)
+        entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+        floor_setup, _allocated = await trivial_setup(hass, size, entities)
+        label = str(size)
+        record(
+            Figure(
+                "scale",
+                vendor,
+                label,
+                "setup",
+                setup * 1000,
+                "ms",
+                floor_setup * 1000,
+                1.5,
+                note=f"{entities} entities",
+            )
+        )
 
-    writes: list[str] = []
-    hass.bus.async_listen(
-        "state_changed", callback(lambda event: writes.append(event.data["entity_id"]))
-    )
-    server.clear_requests()
-    started = time.perf_counter()
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-    refresh = time.perf_counter() - started
-    requests = len(server.requests_to(""))
-    unchanged_writes = len(writes)
+        writes: list[str] = []
+        unsubscribe = hass.bus.async_listen(
+            "state_changed", callback(lambda event: writes.append(event.data["entity_id"]))
+        )
+        times, cpus, floors, requests = [], [], [], 0
+        for _ in range(REFRESHES):
+            server.clear_requests()
+            with RequestRecorder() as recorder:
+                started, cpu = time.perf_counter(), time.process_time()
+                await coordinator.async_refresh()
+                await hass.async_block_till_done()
+                times.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - cpu)
+            assert coordinator.last_update_success
+            requests = len(server.requests_to(""))
+            floors.append(await replay(recorder.requests))
+        idle_writes = len(writes)
+        record(
+            Figure(
+                "scale",
+                vendor,
+                label,
+                "refresh",
+                statistics.median(times) * 1000,
+                "ms",
+                statistics.median(floors) * 1000,
+                1.5,
+            )
+        )
+        record(Figure("scale", vendor, label, "requests per refresh", requests, ""))
+        record(
+            Figure("scale", vendor, label, "writes per idle refresh", idle_writes / REFRESHES, "")
+        )
 
-    writes.clear()
-    model.inbound_call("5550100", "101")
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-    print(  # noqa: T201
-        f"\nBENCH scale yeastar {EXTENSIONS} extensions: setup {setup:.2f} s, "
-        f"{entities} entities; refresh {refresh * 1000:.0f} ms in {requests} requests, "
-        f"{unchanged_writes} state writes when nothing changed, "
-        f"{len(set(writes))} after one call"
-    )
-    assert unchanged_writes == 0, writes
-    assert len(set(writes)) <= 6
-    await hass.config_entries.async_unload(entry.entry_id)
+        writes.clear()
+        call = model.inbound_call("5550100", "101")
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        record(Figure("scale", vendor, label, "writes after one call", len(set(writes)), ""))
+        model.hangup(call.call_id)
+        unsubscribe()
+
+        hourly = statistics.median(cpus) * 3600 / client.poll_interval
+        note = f"a full read every {client.poll_interval:g} s"
+        if isinstance(client, PolledCallsClient) or (
+            isinstance(client, TelphinClient) and coordinator.events_connected is not None
+        ):
+            cpu = time.process_time()
+            await client.async_fetch_calls()
+            hourly += (time.process_time() - cpu) * 3600 / DEFAULT_CALLS_POLL_INTERVAL
+            note += f", calls every {DEFAULT_CALLS_POLL_INTERVAL:g} s"
+        record(
+            Figure(
+                "scale",
+                vendor,
+                label,
+                "CPU per idle hour",
+                hourly,
+                "s",
+                note=note + "; includes the simulator's side",
+            )
+        )
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("size", sorted(MEMORY_SIZES))
+@pytest.mark.parametrize("vendor", VENDORS)
+async def test_memory(hass: HomeAssistant, vendor: str, size: int) -> None:
+    """What the entry keeps allocated per extension, against the same trivial entities."""
+    for platform in PLATFORMS:
+        assert await async_setup_component(hass, platform, {})
+    model = PbxModel.office(size, seed=3)
+    async with SERVERS[vendor](model) as server:
+        entry = await add_entry(hass, vendor, server)
+        tracemalloc.start()
+        try:
+            with traced() as allocated:
+                assert await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+                await asyncio.sleep(0.5)
+                await wait_until(hass, lambda: not entry.runtime_data.coordinator.reading, 60)
+            entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+            _took, floor = await trivial_setup(hass, size, entities)
+        finally:
+            tracemalloc.stop()
+        record(
+            Figure(
+                "scale",
+                vendor,
+                str(size),
+                "memory per extension",
+                allocated[0] / size / 1024,
+                "KiB",
+                floor / size / 1024,
+                2.0,
+                note=f"floor per entity {floor / entities / 1024:.2f} KiB",
+            )
+        )
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
