@@ -15,6 +15,7 @@ import aiohttp
 USERNAME = "demo"
 PASSWORD = "demo-pbx-2026"  # the demo's published login
 CLIENT_ID = "http://127.0.0.1/"
+DASHBOARD = "pbx-switchboard"  # the demo's dashboard of switchboard cards (needs a "-")
 
 
 async def wait_for(session: aiohttp.ClientSession, url: str, timeout: float = 300) -> None:
@@ -146,6 +147,7 @@ async def add_pbx(
     async with session.get(f"{ha}/api/config/config_entries/entry", headers=headers) as response:
         entries = await response.json()
     title = inputs.pop("title")
+    options = inputs.pop("options", None)
     if any(entry["domain"] == "pbx" and entry["title"] == title for entry in entries):
         return f"{title}: already added"
     async with session.post(
@@ -165,10 +167,145 @@ async def add_pbx(
     ) as response:
         result = await response.json()
     if result.get("type") == "create_entry":
+        if options:
+            said = await set_options(session, ha, headers, result["result"]["entry_id"], options)
+            return f"{result['title']}: added{said}"
         return f"{result['title']}: added"
     if result.get("reason") == "already_configured":
         return f"{title}: already added"
     return f"{title}: not added ({result.get('errors') or result.get('reason')})"
+
+
+async def set_options(
+    session: aiohttp.ClientSession,
+    ha: str,
+    headers: dict[str, str],
+    entry_id: str,
+    options: dict[str, Any],
+) -> str:
+    """Save options (the default extension) through the options flow; say what was set."""
+    for _ in range(30):  # the form needs the entry loaded
+        async with session.post(
+            f"{ha}/api/config/config_entries/options/flow",
+            json={"handler": entry_id},
+            headers=headers,
+        ) as response:
+            flow = await response.json()
+        if flow.get("type") == "form":
+            break
+        await asyncio.sleep(1)
+    else:
+        return f" (options not set: {flow.get('reason')})"
+    async with session.post(
+        f"{ha}/api/config/config_entries/options/flow/{flow['flow_id']}",
+        json=options,
+        headers=headers,
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        return f" (options not set: {result.get('errors') or result.get('reason')})"
+    return ", " + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in options.items())
+
+
+async def keep_http_settings(session: aiohttp.ClientSession, ha: str, token: str) -> None:
+    """Confirm the `http:` settings of configuration.yaml, as "Confirm" in the frontend does.
+
+    Since 2026.10 Home Assistant moves them to its storage as a trial and restarts with its
+    defaults (port 8123, every address) when nobody confirms them within five minutes.
+    Older releases have no such command; nothing pending is no error either.
+    """
+    async with session.ws_connect(f"{ha}/api/websocket") as socket:
+        await socket.receive_json()
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            return
+        await socket.send_json({"id": 1, "type": "http/config/promote"})
+        answer = await socket.receive_json()
+    if answer.get("success"):
+        print("demo: the demo's HTTP settings are confirmed")  # noqa: T201
+
+
+async def ws_commands(
+    session: aiohttp.ClientSession, ha: str, token: str, messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Send websocket commands one after the other; return their answers."""
+    answers = []
+    async with session.ws_connect(f"{ha}/api/websocket") as socket:
+        await socket.receive_json()
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("demo: the websocket API refused the demo user's token")
+        for number, message in enumerate(messages, start=1):
+            await socket.send_json({"id": number, **message})
+            while (answer := await socket.receive_json()).get("id") != number:
+                pass
+            answers.append(answer)
+    return answers
+
+
+async def ws_command(
+    session: aiohttp.ClientSession, ha: str, token: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    """One websocket command's answer."""
+    return (await ws_commands(session, ha, token, [message]))[0]
+
+
+async def switchboard_dashboard(session: aiohttp.ClientSession, ha: str, token: str) -> str:
+    """Make (or refresh) the Switchboard dashboard, one card per site, and the default; say so.
+
+    Run again, it finds the dashboard by its url and saves the same view over it. It becomes
+    the default dashboard as Settings > Dashboards > "Set as default" makes it: the `core`
+    system data's `default_panel`.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{ha}/api/config/config_entries/entry", headers=headers) as response:
+        entries = [entry for entry in await response.json() if entry["domain"] == "pbx"]
+    cards = [
+        {"type": "custom:pbx-switchboard-card", "pbx": entry["entry_id"], "title": entry["title"]}
+        for entry in sorted(entries, key=lambda entry: entry["title"])
+    ]
+    listed = await ws_command(session, ha, token, {"type": "lovelace/dashboards/list"})
+    if not any(item["url_path"] == DASHBOARD for item in listed.get("result") or []):
+        made = await ws_command(
+            session,
+            ha,
+            token,
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD,
+                "title": "Switchboard",
+                "icon": "mdi:phone-classic",
+                "show_in_sidebar": True,
+                "require_admin": False,
+            },
+        )
+        if not made.get("success"):
+            return f"the switchboard dashboard was not made ({made.get('error')})"
+    view = {"title": "Switchboard", "path": "sites", "max_columns": 1, "cards": cards}
+    saved, system = await ws_commands(
+        session,
+        ha,
+        token,
+        [
+            {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": {"views": [view]}},
+            {"type": "frontend/get_system_data", "key": "core"},
+        ],
+    )
+    if not saved.get("success"):
+        return f"the switchboard dashboard was not saved ({saved.get('error')})"
+    core = (system.get("result") or {}).get("value") or {}
+    if core.get("default_panel") != DASHBOARD:
+        await ws_command(
+            session,
+            ha,
+            token,
+            {
+                "type": "frontend/set_system_data",
+                "key": "core",
+                "value": {**core, "default_panel": DASHBOARD},
+            },
+        )
+    return f"the switchboard dashboard ({len(cards)} sites) is at {ha}/{DASHBOARD}"
 
 
 async def main() -> int:
@@ -182,10 +319,19 @@ async def main() -> int:
     async with aiohttp.ClientSession() as session:
         await wait_for(session, f"{args.ha}/manifest.json")
         token = await onboard(session, args.ha, args.config)
+        await keep_http_settings(session, args.ha, token)
         for inputs in pbxs:
             print(f"demo: {await add_pbx(session, args.ha, token, inputs)}")  # noqa: T201
+        board = await switchboard_dashboard(session, args.ha, token)
+        print(f"demo: {board}")  # noqa: T201
+    dashboard = (
+        f"demo: {args.ha}/{DASHBOARD} (the default dashboard) has a switchboard card per site.\n"
+        if board.startswith("the switchboard dashboard (")
+        else ""
+    )
     print(  # noqa: T201
         f"\ndemo: Home Assistant is at {args.ha}  (user: {USERNAME}  password: {PASSWORD})\n"
+        f"{dashboard}"
         "demo: Settings > Devices & services > PBX shows the phone systems and their devices."
     )
     return 0

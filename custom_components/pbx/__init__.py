@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .card import async_register_card
 from .connection import create_client
 from .const import DOMAIN, Transport
-from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData
+from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData, Subject
 from .entity import device_identifier, device_info
 from .intent import async_setup_intents
 from .push import async_remove_push, async_start_push, chosen_transport
@@ -19,6 +24,7 @@ from .services import async_setup_services
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.EVENT,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -27,9 +33,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions and voice intents."""
+    """Register the integration's actions, voice intents and switchboard card."""
     async_setup_services(hass)
     await async_setup_intents(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -83,7 +90,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool
 
 
 def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBACK_TYPE:
-    """A listener that removes devices of extensions and queues the PBX no longer has."""
+    """A listener that removes devices of extensions and queues, and entities of trunks, the
+    PBX no longer has."""
     coordinator = entry.runtime_data.coordinator
     uid = entry.unique_id or ""
 
@@ -97,6 +105,16 @@ def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBAC
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
             if not device.identifiers & wanted:
                 registry.async_remove_device(device.id)
+        # Trunks have no device of their own: their entities go when the PBX lost them.
+        trunks = {ident for kind, ident in coordinator.shown_subjects() if kind == Subject.TRUNK}
+        prefix = f"{uid}-{Subject.TRUNK}-"
+        entities = er.async_get(hass)
+        for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
+            unique_id = entity.unique_id
+            if unique_id.startswith(prefix):
+                trunk = unique_id.removeprefix(prefix).rpartition("-")[0]
+                if trunk not in trunks:
+                    entities.async_remove(entity.entity_id)
 
     remove_stale()
     return remove_stale

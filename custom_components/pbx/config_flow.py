@@ -12,7 +12,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_VERIFY_SSL
+from homeassistant.const import CONF_NAME, CONF_VERIFY_SSL
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -118,6 +118,29 @@ def connection_schema(
     return vol.Schema(schema)
 
 
+def entry_title(info: PbxInfo, name: str | None = None) -> str:
+    """The entry's title, in one style for every PBX: "<name> (<make>)".
+
+    The name is the one typed in the form, else the PBX's own ("Seaside Hotel"); a PBX that
+    has none describes itself by its make and address ("Synway IPPBX (10.0.0.2)"), which is
+    kept as it is rather than naming the make twice.
+    """
+    manufacturer = MANUFACTURERS[info.vendor.value]
+    if name:
+        return f"{name} ({manufacturer})"
+    if manufacturer.casefold() in info.name.casefold():
+        return info.name
+    return f"{info.name} ({manufacturer})"
+
+
+def with_name_field(schema: vol.Schema, name: str | None) -> vol.Schema:
+    """The connection form with the optional name of the PBX ("Seaside Hotel") first."""
+    suggested = {"suggested_value": name} if name else None
+    return vol.Schema(
+        {vol.Optional(CONF_NAME, description=suggested): selector.TextSelector(), **schema.schema}
+    )
+
+
 class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Adds a PBX: the vendor first, then its connection form."""
 
@@ -205,17 +228,22 @@ class PbxConfigFlow(ConfigFlow, domain=DOMAIN):
         assert self._vendor is not None
         fields = CONNECTIONS[self._vendor].fields
         errors: dict[str, str] = {}
+        name: str | None = None
         if user_input is not None:
+            user_input = dict(user_input)
+            name = str(user_input.pop(CONF_NAME, "") or "").strip() or None
             data = {CONF_VENDOR: self._vendor.value, **user_input}
             info, error = await self._async_test(data)
             if info is not None:
                 await self.async_set_unique_id(info.unique_id)
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=info.name, data=data)
+                return self.async_create_entry(title=entry_title(info, name), data=data)
             errors["base"] = error or "unknown"
         return self.async_show_form(
             step_id=self._vendor.value,
-            data_schema=connection_schema(fields, user_input, typed=user_input),
+            data_schema=with_name_field(
+                connection_schema(fields, user_input, typed=user_input), name
+            ),
             errors=errors,
             description_placeholders={"vendor": MANUFACTURERS[self._vendor.value]},
             last_step=True,

@@ -39,12 +39,30 @@ from .api import (
 )
 from .api.mirta import DEFAULT_PATH as MIRTA_DEFAULT_PATH
 from .api.telphin import DEFAULT_HOST as TELPHIN_DEFAULT_HOST
+from .api.telphin.budget import (
+    DEFAULT_REQUESTS_PER_HOUR as TELPHIN_DEFAULT_BUDGET,
+    MAX_REQUESTS_PER_HOUR as TELPHIN_MAX_BUDGET,
+    MIN_REQUESTS_PER_HOUR as TELPHIN_MIN_BUDGET,
+)
+from .api.voipsun.agents import AgentLineError, parse_agent_lines
 from .const import CONF_VENDOR
 
 CONF_TENANT: Final = "tenant"
 """Entry data (MiRTA): the tenant code the API key acts for."""
 CONF_AGENT_PIN: Final = "agent_pin"
-"""Entry data (VoIPSUN, optional): the PIN sent with call-center agent actions."""
+"""Entry data (VoIPSUN, optional): the PIN of the agents `CONF_AGENT_LOGINS` gives none."""
+CONF_WEBHOOK_SECRET: Final = "webhook_secret"
+"""Option (Yeastar): the secret of the PBX's webhook; with it unsigned pushes are refused."""
+CONF_REQUEST_BUDGET: Final = "request_budget"
+"""Option (Telphin): the most API requests an hour (the account's limit is shared)."""
+CONF_AGENT_LOGINS: Final = "agent_logins"
+"""Option (VoIPSUN): each extension's call-center agent, `extension = agent_number:pin` lines."""
+CONF_HEARTBEAT_INTERVAL: Final = "heartbeat_interval"
+"""Option (Synway): minutes between two heartbeats that keep the API token alive."""
+CONF_REPORT_URL_SCHEME: Final = "report_url_scheme"
+"""Option (Synway): give the PBX the report address with its `http://`."""
+SYNWAY_HEARTBEAT_MINUTES: Final = 10
+"""Assumed: the manual's 30-minute token, renewed a third of the way through."""
 
 
 class FieldKind(StrEnum):
@@ -150,6 +168,7 @@ def _yeastar(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClie
         **_reach(data),
         client_id=_text(data, CONF_CLIENT_ID),
         client_secret=_text(data, CONF_CLIENT_SECRET),
+        webhook_secret=_text(data, CONF_WEBHOOK_SECRET) or None,
     )
 
 
@@ -159,6 +178,8 @@ def _synway(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClien
         **_reach(data),
         username=_text(data, CONF_USERNAME),
         password=_text(data, CONF_PASSWORD),
+        heartbeat_after=60.0 * int(data[CONF_HEARTBEAT_INTERVAL]),
+        report_url_scheme=bool(data[CONF_REPORT_URL_SCHEME]),
     )
 
 
@@ -179,7 +200,16 @@ def _voipsun(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClie
         username=_text(data, CONF_USERNAME),
         password=_text(data, CONF_PASSWORD),
         agent_pin=_text(data, CONF_AGENT_PIN) or None,
+        agents=parse_agent_lines(_text(data, CONF_AGENT_LOGINS), strict=False),
     )
+
+
+def _check_agent_lines(value: Any) -> None:
+    """Refuse agent lines that do not read as `extension = agent_number:pin`."""
+    try:
+        parse_agent_lines(str(value))
+    except AgentLineError as err:
+        raise OptionInvalidError("invalid_agent_line", line=err.line) from None
 
 
 def _telphin(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
@@ -188,6 +218,7 @@ def _telphin(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClie
         **_reach(data),
         client_id=_text(data, CONF_CLIENT_ID),
         client_secret=_text(data, CONF_CLIENT_SECRET),
+        request_budget=int(data[CONF_REQUEST_BUDGET]),
     )
 
 
@@ -199,6 +230,7 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
             ConnectionField(CONF_CLIENT_SECRET, FieldKind.SECRET, credential=True),
         ),
         build=_yeastar,
+        options=(OptionField(CONF_WEBHOOK_SECRET, FieldKind.SECRET),),
     ),
     Vendor.SYNWAY: VendorConnection(
         # Assumed: like its web interface, the PBX's API usually has a self-signed certificate.
@@ -208,6 +240,18 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
             ConnectionField(CONF_PASSWORD, FieldKind.SECRET, credential=True),
         ),
         build=_synway,
+        # Both are guesses about the PBX (the manual says a token lives 30 minutes and shows
+        # report URLs without a scheme): a user whose PBX differs can change them.
+        options=(
+            OptionField(
+                CONF_HEARTBEAT_INTERVAL,
+                FieldKind.NUMBER,
+                SYNWAY_HEARTBEAT_MINUTES,
+                minimum=1,
+                maximum=29,
+            ),
+            OptionField(CONF_REPORT_URL_SCHEME, FieldKind.BOOL, False),
+        ),
     ),
     Vendor.MIRTA: VendorConnection(
         fields=(
@@ -226,6 +270,7 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
             ConnectionField(CONF_AGENT_PIN, FieldKind.SECRET, optional=True),
         ),
         build=_voipsun,
+        options=(OptionField(CONF_AGENT_LOGINS, FieldKind.LINES, check=_check_agent_lines),),
     ),
     Vendor.TELPHIN: VendorConnection(
         fields=(
@@ -234,6 +279,15 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
             ConnectionField(CONF_CLIENT_SECRET, FieldKind.SECRET, credential=True),
         ),
         build=_telphin,
+        options=(
+            OptionField(
+                CONF_REQUEST_BUDGET,
+                FieldKind.NUMBER,
+                default=TELPHIN_DEFAULT_BUDGET,
+                minimum=TELPHIN_MIN_BUDGET,
+                maximum=TELPHIN_MAX_BUDGET,
+            ),
+        ),
     ),
 }
 """Every vendor, in the order the config flow offers them."""

@@ -10,11 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -44,6 +47,23 @@ type StateChange = ExtensionChange | TrunkChange | QueueChange | AgentChange | C
 RECENT_CALLS = 100
 
 
+class _ReadFailuresAsWarnings(logging.Filter):
+    """A PBX that cannot be read is a warning, not an error: Home Assistant's coordinator logs
+    "Error fetching ..." / "Timeout fetching ..." at error level, once when the PBX is lost
+    (and "... recovered" at info when it is back). Errors with a traceback stay errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and not record.exc_info:
+            record.levelno = logging.WARNING
+            record.levelname = logging.getLevelName(logging.WARNING)
+        return True
+
+
+READ_LOGGER = LOGGER.getChild("coordinator")
+"""The coordinator's logger: failed reads are warnings (`_ReadFailuresAsWarnings`)."""
+READ_LOGGER.addFilter(_ReadFailuresAsWarnings())
+
+
 class Subject(StrEnum):
     """What an entity describes; also the `{kind}` of its unique id."""
 
@@ -56,6 +76,19 @@ class Subject(StrEnum):
 type SubjectKey = tuple[Subject, str]
 
 PBX_KEY: SubjectKey = (Subject.PBX, "")
+
+
+def device_identifier(entry_unique_id: str, key: SubjectKey) -> tuple[str, str]:
+    """The device registry identifier of a subject's device: `{uid}` or `{uid}-{kind}-{id}`."""
+    if key == PBX_KEY:
+        return (DOMAIN, entry_unique_id)
+    return (DOMAIN, f"{entry_unique_id}-{key[0]}-{key[1]}")
+
+
+def entity_unique_id(entry_unique_id: str, key: SubjectKey, description_key: str) -> str:
+    """An entity's unique id: `{uid}-pbx-{key}` or `{uid}-{kind}-{id}-{key}` (the contract)."""
+    middle = f"{key[0]}" if key[0] == Subject.PBX else f"{key[0]}-{key[1]}"
+    return f"{entry_unique_id}-{middle}-{description_key}"
 
 
 def subjects_of(snapshot: Snapshot) -> dict[SubjectKey, Any]:
@@ -147,7 +180,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         """Prepare polling at the client's pace."""
         super().__init__(
             hass,
-            LOGGER,
+            READ_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
             update_interval=timedelta(seconds=client.poll_interval),
@@ -171,6 +204,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         """Called with the state shown before and the state read, after each full read."""
         self.pbx_device_id: str | None = None
         """The device registry id of the PBX's own device, once registered."""
+        self._shown_subjects: tuple[Snapshot, Any, list[SubjectKey]] | None = None
 
     @property
     def has_live_events(self) -> bool:
@@ -217,6 +251,12 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if shown is not None:
             for check in self.read_checks:
                 check(shown, snapshot)
+        for event in self.client.take_read_events():
+            # What the read found that no push told: the channel's state, calls that ended.
+            if isinstance(event, ChannelChange):
+                self.async_set_events_connected(event.connected)
+            elif isinstance(event, CallEvent):
+                self._fire_call(event)
         return snapshot
 
     @callback
@@ -419,7 +459,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 return None
             changes = {
                 name: value
-                for name in ("state", "registered", "dnd")
+                for name in ("state", "registered", "dnd", "presence")
                 if (value := getattr(event, name)) is not None
             }
             new_ext = replace(old_ext, **changes)
@@ -468,6 +508,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             "direction": event.direction.value if event.direction else None,
             "trunk": event.trunk,
             "duration": event.duration,
+            **self._call_subjects(event.extension),
         }
         fired = dt_util.utcnow()
         self.recent_calls.append(CallRecord(data, fired))
@@ -475,14 +516,35 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         for listener in list(self._call_listeners.get(event.extension, ())):
             listener(data)
 
+    def _call_subjects(self, extension: str) -> dict[str, str | None]:
+        """The extension's device and call event entity (`None` where it has none): the
+        `device_id` and `entity_id` of its `pbx_call` data, which the logbook filters by."""
+        uid = self.config_entry.unique_id or ""
+        key = (Subject.EXTENSION, extension)
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            device_identifier(uid, key), self.config_entry.entry_id
+        )
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            Platform.EVENT, DOMAIN, entity_unique_id(uid, key, "call")
+        )
+        return {"device_id": device.id if device else None, "entity_id": entity_id}
+
     def shown(self, key: SubjectKey) -> bool:
         """Whether the user brings this subject into Home Assistant (the extensions option)."""
         chosen = self.config_entry.options.get(CONF_EXTENSIONS)
         return key[0] != Subject.EXTENSION or not chosen or key[1] in chosen
 
     def shown_subjects(self) -> list[SubjectKey]:
-        """The subjects of the current snapshot that get devices and entities."""
-        return [key for key in subjects_of(self.data) if self.shown(key)]
+        """The subjects of the current snapshot that get devices and entities.
+
+        Every plain listener asks after each read: worked out once per snapshot and option.
+        """
+        chosen = self.config_entry.options.get(CONF_EXTENSIONS)
+        cached = self._shown_subjects
+        if cached is None or cached[0] is not self.data or cached[1] != chosen:
+            keys = [key for key in subjects_of(self.data) if self.shown(key)]
+            cached = self._shown_subjects = (self.data, chosen, keys)
+        return list(cached[2])
 
     def subject(self, key: SubjectKey) -> Any:
         """The current object of a subject, or `None` when the PBX no longer has it."""
