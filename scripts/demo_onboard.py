@@ -250,7 +250,9 @@ async def ws_command(
     return (await ws_commands(session, ha, token, [message]))[0]
 
 
-async def switchboard_dashboard(session: aiohttp.ClientSession, ha: str, token: str) -> str:
+async def switchboard_dashboard(
+    session: aiohttp.ClientSession, ha: str, token: str, callers: dict[str, str]
+) -> str:
     """Make (or refresh) the Switchboard dashboard, one card per site, and the default; say so.
 
     Run again, it finds the dashboard by its url and saves the same view over it. It becomes
@@ -260,10 +262,16 @@ async def switchboard_dashboard(session: aiohttp.ClientSession, ha: str, token: 
     headers = {"Authorization": f"Bearer {token}"}
     async with session.get(f"{ha}/api/config/config_entries/entry", headers=headers) as response:
         entries = [entry for entry in await response.json() if entry["domain"] == "pbx"]
-    cards = [
-        {"type": "custom:pbx-switchboard-card", "pbx": entry["entry_id"], "title": entry["title"]}
-        for entry in sorted(entries, key=lambda entry: entry["title"])
-    ]
+    cards = []
+    for entry in sorted(entries, key=lambda entry: entry["title"]):
+        card = {
+            "type": "custom:pbx-switchboard-card",
+            "pbx": entry["entry_id"],
+            "title": entry["title"],
+        }
+        if caller := callers.get(entry["title"]):  # the site's default extension calls
+            card["caller"] = caller
+        cards.append(card)
     listed = await ws_command(session, ha, token, {"type": "lovelace/dashboards/list"})
     if not any(item["url_path"] == DASHBOARD for item in listed.get("result") or []):
         made = await ws_command(
@@ -281,7 +289,7 @@ async def switchboard_dashboard(session: aiohttp.ClientSession, ha: str, token: 
         )
         if not made.get("success"):
             return f"the switchboard dashboard was not made ({made.get('error')})"
-    view = {"title": "Switchboard", "path": "sites", "max_columns": 1, "cards": cards}
+    view = {"title": "Switchboard", "path": "sites", "cards": cards}
     saved, system = await ws_commands(
         session,
         ha,
@@ -320,9 +328,14 @@ async def main() -> int:
         await wait_for(session, f"{args.ha}/manifest.json")
         token = await onboard(session, args.ha, args.config)
         await keep_http_settings(session, args.ha, token)
+        callers = {
+            inputs["title"]: str(inputs["options"]["default_extension"])
+            for inputs in pbxs
+            if "default_extension" in inputs.get("options", {})
+        }
         for inputs in pbxs:
             print(f"demo: {await add_pbx(session, args.ha, token, inputs)}")  # noqa: T201
-        board = await switchboard_dashboard(session, args.ha, token)
+        board = await switchboard_dashboard(session, args.ha, token, callers)
         print(f"demo: {board}")  # noqa: T201
     dashboard = (
         f"demo: {args.ha}/{DASHBOARD} (the default dashboard) has a switchboard card per site.\n"

@@ -15,7 +15,14 @@ from homeassistant.helpers.typing import ConfigType
 from .card import async_register_card
 from .connection import create_client
 from .const import DOMAIN, Transport
-from .coordinator import PBX_KEY, PbxConfigEntry, PbxCoordinator, PbxRuntimeData, Subject
+from .coordinator import (
+    PBX_KEY,
+    PbxConfigEntry,
+    PbxCoordinator,
+    PbxRuntimeData,
+    Subject,
+    SubjectKey,
+)
 from .entity import device_identifier, device_info
 from .intent import async_setup_intents
 from .push import async_remove_push, async_start_push, chosen_transport
@@ -95,18 +102,25 @@ def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBAC
     coordinator = entry.runtime_data.coordinator
     uid = entry.unique_id or ""
 
+    last_shown: set[SubjectKey] | None = None
+
     @callback
     def remove_stale() -> None:
+        nonlocal last_shown
         if not coordinator.last_update_success:
             return
-        wanted = {device_identifier(uid, key) for key in coordinator.shown_subjects()}
+        shown = set(coordinator.shown_subjects())
+        if shown == last_shown:
+            return  # the same subjects as after the last read: nothing can be stale
+        last_shown = shown
+        wanted = {device_identifier(uid, key) for key in shown}
         wanted.add(device_identifier(uid, PBX_KEY))
         registry = dr.async_get(hass)
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
             if not device.identifiers & wanted:
                 registry.async_remove_device(device.id)
         # Trunks have no device of their own: their entities go when the PBX lost them.
-        trunks = {ident for kind, ident in coordinator.shown_subjects() if kind == Subject.TRUNK}
+        trunks = {ident for kind, ident in shown if kind == Subject.TRUNK}
         prefix = f"{uid}-{Subject.TRUNK}-"
         entities = er.async_get(hass)
         for entity in er.async_entries_for_config_entry(entities, entry.entry_id):

@@ -2,6 +2,7 @@
 
 import { SwitchboardCard } from "./card";
 import { SwitchboardCardEditor } from "./editor";
+import { switchboardSuggestion } from "./suggestion";
 import { SwitchboardTile } from "./tile";
 
 const ELEMENTS: [string, CustomElementConstructor][] = [
@@ -23,5 +24,7 @@ if (!window.customCards.some((card) => card.type === "pbx-switchboard-card")) {
     description: "Every extension of a PBX at a glance: live state, calls, queues; click to call.",
     preview: false,
     documentationURL: "https://github.com/pbx-home-assistant/pbx#switchboard-card",
+    // Suggested in the card picker for a PBX's entities (Home Assistant 2026.8 and newer).
+    getEntitySuggestion: switchboardSuggestion,
   });
 }

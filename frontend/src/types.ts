@@ -68,6 +68,12 @@ export interface SwitchboardCardConfig {
 
 export type TileSize = "small" | "medium" | "large";
 
+/** A card the card picker offers for an entity: its configuration and what it is called. */
+export interface CardSuggestion {
+  label?: string;
+  config: SwitchboardCardConfig;
+}
+
 export interface LovelaceCardEditor extends HTMLElement {
   hass?: HomeAssistant;
   setConfig(config: SwitchboardCardConfig): void;
@@ -81,6 +87,7 @@ declare global {
       description?: string;
       preview?: boolean;
       documentationURL?: string;
+      getEntitySuggestion?: (hass: HomeAssistant, entityId: string) => CardSuggestion | null;
     }[];
   }
   interface HTMLElementTagNameMap {

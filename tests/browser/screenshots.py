@@ -5,7 +5,7 @@ the simulator with its random traffic, Home Assistant of this venv in a temporar
 configuration directory, onboarded with the demo user and with the five simulated PBXs added.
 With `--ha URL` it drives a demo that runs already (`scripts/demo`, same login).
 
-Each picture is one :class:`Shot` in :data:`SHOTS`; to add one (the switchboard card), append a
+Each picture is one :class:`Shot` in :data:`SHOTS`; to add one, append a
 `Shot(name, take)` whose `take(session)` brings the browser to what should be seen.
 """
 

@@ -220,6 +220,31 @@ def test_card_picker_and_editor(
     assert {"pbx", "caller", "extensions", "queues", "tile_size"} <= set(found["fields"])
 
 
+_SUGGESTIONS = """
+const hass = document.querySelector('home-assistant').hass;
+const card = window.customCards.find((entry) => entry.type === 'pbx-switchboard-card');
+const ofDevice = (entity) => hass.devices[entity.device_id];
+const entities = Object.values(hass.entities);
+const pbxOwn = entities.find((e) => e.platform === 'pbx' && ofDevice(e) && !ofDevice(e).via_device_id);
+const extension = entities.find((e) => e.platform === 'pbx' && ofDevice(e)?.via_device_id);
+const other = entities.find((e) => e.platform !== 'pbx');
+return [pbxOwn, extension, other].map((e) => e && card.getEntitySuggestion(hass, e.entity_id));
+"""
+
+
+def test_card_suggested_for_pbx_entities(
+    driver: webdriver.Chrome, home_assistant: harness.HomeAssistantProcess
+) -> None:
+    """The card picker's suggestion for a PBX's entity (its own, an extension's) is its card."""
+    show_card(driver, home_assistant, "pbx-switchboard", {"type": "custom:pbx-switchboard-card"})
+    own, extension, other = driver.execute_script(_SUGGESTIONS)
+    for suggestion in (own, extension):
+        assert suggestion["config"]["type"] == "custom:pbx-switchboard-card"
+        assert suggestion["config"]["pbx"] in home_assistant.entries.values()
+        assert suggestion["label"].startswith("Switchboard of ")
+    assert other is None
+
+
 @contextlib.contextmanager
 def big_pbx(
     home_assistant: harness.HomeAssistantProcess, tmp_path_factory: pytest.TempPathFactory
