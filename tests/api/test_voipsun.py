@@ -42,6 +42,7 @@ from custom_components.pbx.api.models import (
     WakeupAlarm,
 )
 from custom_components.pbx.api.voipsun import (
+    PbxBadReplyError,
     VoipsunClient,
     build_calls,
     calls_changes,
@@ -376,7 +377,7 @@ async def test_truncated_lists_are_rejected_whole(
     with a bad-reply error, and nothing of it (no channel, no call, no trunk) is made up."""
     await _busy_office(office, clock)
     server.list_shape = shape  # type: ignore[assignment]
-    server.php_notice = shape == "object"
+    server.php_notice = shape != "list"
     reference = await make_client(session, server.port).async_fetch_snapshot()
     server.faults.mangled_requests.add(f"action={action}")
     length = len(await api_body(session, server, action))
@@ -385,10 +386,44 @@ async def test_truncated_lists_are_rejected_whole(
         client = make_client(session, server.port)
         try:
             snapshot = await client.async_fetch_snapshot()
-        except PbxConnectionError:
+        except PbxBadReplyError:
             continue
         # A cut that leaves a whole document (trailing whitespace) reads as the whole.
         assert snapshot == reference, (cut, length)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        # A notice that holds a JSON value of its own, before the cut-short list.
+        lambda body: (
+            b"<b>Notice</b>: Undefined offset: [0] in api.php<br />\n" + body[: len(body) // 2]
+        ),
+        # A whole list after the notice, and more text after the list.
+        lambda body: b"<b>Notice</b>: Undefined index<br />\n" + body + b"<br />Warning: [",
+    ],
+    ids=["notice-with-a-value", "text-after-the-list"],
+)
+async def test_reply_that_does_not_parse_completely_is_rejected(
+    client: VoipsunClient,
+    server: VoipsunServer,
+    office: PbxModel,
+    clock: Clock,
+    spoil: Callable[[bytes], bytes],
+) -> None:
+    """Only a reply that is one whole JSON document (after PHP's notices) is read: a value
+    found inside the notice, or a list with text after it, rejects the reply as a whole
+    rather than read the calls as gone, or invent channels from what it holds."""
+    await _busy_office(office, clock)
+    reference = await client.async_fetch_snapshot()
+    server.faults.mangled_requests.add("action=listcalls")
+    server.faults.mangler = spoil
+    with pytest.raises(PbxBadReplyError):
+        await client.async_fetch_snapshot()
+    with pytest.raises(PbxBadReplyError):
+        await client.async_fetch_calls()
+    server.faults.mangler = None
+    assert await client.async_fetch_snapshot() == reference
 
 
 async def test_empty_object_shape(client: VoipsunClient, server: VoipsunServer) -> None:
@@ -913,8 +948,15 @@ def test_raise_for(session: aiohttp.ClientSession) -> None:
 def test_decode_reply() -> None:
     assert decode_reply(b'{"success":"true"}', "x") == {"success": "true"}
     assert decode_reply(b"\xef\xbb\xbf[]", "x") == []
-    assert decode_reply(b"<b>Warning</b>: x<br />\n[1, 2] trailing", "x") == [1, 2]
-    for body in (b"", b"<html>oops</html>", b"<b>x</b> {broken", b'{"success": "tr'):
+    assert decode_reply(b"<b>Warning</b>: x [0]<br />\n[1, 2]\n", "x") == [1, 2]
+    for body in (
+        b"",
+        b"<html>oops</html>",
+        b"<b>x</b> {broken",
+        b'{"success": "tr',
+        b"<b>Warning</b>: x<br />\n[1, 2] trailing",
+        b"<b>Warning</b>: x [0]<br />\n[1, 2",
+    ):
         with pytest.raises(PbxConnectionError, match="not JSON"):
             decode_reply(body, "x")
     for body in (b"null", b'"true"', b"1"):

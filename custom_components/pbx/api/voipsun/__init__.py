@@ -40,6 +40,7 @@ from ..changes import calls_changes as calls_changes  # re-exported: the calls' 
 from .client import VoipsunClient
 from .wire import (
     Channel,
+    PbxBadReplyError,
     build_call,
     build_calls,
     decode_reply,
@@ -55,6 +56,7 @@ from .wire import (
 
 __all__ = [
     "Channel",
+    "PbxBadReplyError",
     "VoipsunClient",
     "build_call",
     "build_calls",

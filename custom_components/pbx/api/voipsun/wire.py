@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+import itertools
 import json
 import logging
 import re
@@ -457,29 +458,48 @@ def extension_param(prefix: str, extension: str) -> str:
     return f"{prefix}ExtenInternalNum" if _is_number(extension) else f"{prefix}SipUsername"
 
 
-def _json(text: str, start: int | None = None) -> tuple[bool, Any]:
-    """Decode `text` (or the JSON value at `start`); (False, None) when it is not JSON."""
+class PbxBadReplyError(PbxConnectionError):
+    """The PBX answered something that is not one whole answer of its API (cut short, or
+    not JSON): the reply is rejected as a whole, nothing of it is read."""
+
+
+MAX_NOTICE_LINES = 50
+"""Lines of PHP notices looked past for the JSON document."""
+_LINE_OF_JSON = re.compile(r"\n(?=[{\[])")
+
+
+def _whole_json(text: str, start: int) -> tuple[bool, Any]:
+    """The JSON document that runs from `start` to the end of `text`; (False, None) if none."""
     try:
-        if start is None:
-            return True, json.loads(text)
-        return True, json.JSONDecoder().raw_decode(text, start)[0]
+        value, end = json.JSONDecoder().raw_decode(text, start)
     except ValueError:
         return False, None
+    return (True, value) if not text[end:].strip() else (False, None)
 
 
 def decode_reply(body: bytes, action: str) -> Any:
-    """Decode an answer: a JSON object or list, perhaps after PHP notices."""
+    """Decode an answer: one whole JSON object or list, perhaps after PHP notices.
+
+    Anything else, or anything more (a cut-short document, text after it), is no answer:
+    `PbxBadReplyError`, never a part of it read as if it were the whole.
+    """
     text = body.decode("utf-8-sig", errors="replace").strip()
-    found, value = _json(text)
-    starts = [i for i in (text.find("{"), text.find("[")) if i > 0]
-    if not found and starts and text[0] not in "{[":
-        # Assumed: PHP may print notices before the JSON; skip to its first bracket.
-        found, value = _json(text, min(starts))
-        if found:
-            _LOGGER.debug("VoIPSUN %s answered text before its JSON", action)
+    found, value = _whole_json(text, 0)
+    if not found and text and text[0] not in "{[":
+        # Assumed: PHP may print notices before the JSON, which then begins a line of its own
+        # (the notice ends with `<br />` and a line break); a bracket inside the notice, or
+        # inside a document cut short, is no start of the answer.
+        for line in itertools.islice(_LINE_OF_JSON.finditer(text), MAX_NOTICE_LINES):
+            start = line.start() + 1
+            found, value = _whole_json(text, start)
+            if found:
+                _LOGGER.debug("VoIPSUN %s answered text before its JSON", action)
+                break
     # Raised outside any except clause: the decoder's error holds the whole body.
     if not found:
-        raise PbxConnectionError(f"VoIPSUN {action} answered with something that is not JSON")
+        raise PbxBadReplyError(
+            f"VoIPSUN {action} answered with something that is not JSON (or not all of it)"
+        )
     if not isinstance(value, Mapping | list):
-        raise PbxConnectionError(f"VoIPSUN {action} answered JSON that is not an object or list")
+        raise PbxBadReplyError(f"VoIPSUN {action} answered JSON that is not an object or list")
     return value
