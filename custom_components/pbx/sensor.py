@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from .api.models import (
     WakeupAlarm,
     Weekday,
 )
+from .const import CONF_DEFAULT_EXTENSION
 from .coordinator import PbxConfigEntry, Subject
 from .entity import PbxEntity, async_add_described_entities, has_capability
 
@@ -43,6 +44,14 @@ class PbxSensorDescription[T](SensorEntityDescription):
     subject: Subject
     value_fn: Callable[[T], StateType]
     exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
+    # Attributes from the config entry: saving its options reloads it, so they need no updates.
+    attributes_fn: Callable[[PbxConfigEntry], Mapping[str, Any]] | None = None
+
+
+def default_extension_attribute(entry: PbxConfigEntry) -> Mapping[str, Any]:
+    """The PBX's default extension (for the switchboard card), when it has one."""
+    default = entry.options.get(CONF_DEFAULT_EXTENSION)
+    return {CONF_DEFAULT_EXTENSION: default} if default else {}
 
 
 SENSORS: tuple[PbxSensorDescription[Any], ...] = (
@@ -82,6 +91,7 @@ SENSORS: tuple[PbxSensorDescription[Any], ...] = (
         subject=Subject.PBX,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda snapshot: snapshot.active_calls,
+        attributes_fn=default_extension_attribute,
     ),
 )
 
@@ -148,6 +158,12 @@ class PbxSensor(PbxEntity, SensorEntity):
         """The value, or `None` while the subject is gone."""
         subject = self.subject
         return None if subject is None else self.entity_description.value_fn(subject)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Attributes the description takes from the config entry, if any."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.coordinator.config_entry)
 
 
 class PbxNextWakeupSensor(PbxEntity, SensorEntity):

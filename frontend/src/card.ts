@@ -106,9 +106,17 @@ export class SwitchboardCard extends LitElement {
     return wanted ? this.pbxs.find((pbx) => pbx.entryId === wanted) : this.pbxs[0];
   }
 
+  /** The extension calls are placed from: picked in the card, configured, or the PBX's default. */
   get caller(): string | undefined {
-    const caller = this.chosenCaller ?? this.config?.caller;
+    const caller = this.chosenCaller ?? this.config?.caller ?? this.defaultCaller();
     return caller ? String(caller) : undefined;
+  }
+
+  /** The PBX's default extension, which its active calls sensor names in an attribute. */
+  private defaultCaller(): string | undefined {
+    const id = this.pbx?.activeCalls;
+    const value = id ? this.hass?.states[id]?.attributes.default_extension : undefined;
+    return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -56,7 +56,7 @@ export interface SwitchboardCardConfig {
   title?: string;
   /** The config entry id of the PBX; the first PBX when omitted. */
   pbx?: string;
-  /** The extension number calls are placed from. */
+  /** The extension number calls are placed from; the PBX's default extension when omitted. */
   caller?: string | number;
   /** The extension numbers shown; every extension when omitted. */
   extensions?: (string | number)[];

@@ -7,13 +7,21 @@ from typing import Any
 
 from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.pbx.card import CARD_FILE, CARD_URL
+from custom_components.pbx.const import (
+    CONF_DEFAULT_EXTENSION,
+    CONF_EXTENSIONS,
+    CONF_TRANSPORT,
+)
 
 RESOURCES_KEY = "lovelace_resources"
+ACTIVE_CALLS = "sensor.demo_hotel_pbx_active_calls"
 
 
 def card_resources(hass: HomeAssistant) -> list[dict[str, Any]]:
@@ -100,3 +108,42 @@ async def test_yaml_resources_untouched(
         assert await async_setup_component(hass, "pbx", {})
     assert hass.data[LOVELACE_DATA].resources.async_items() == resources
     assert (f"add {{url: {CARD_URL}, type: module}}" in caplog.text) is told
+
+
+@pytest.mark.parametrize(
+    ("options", "attribute"),
+    [({CONF_DEFAULT_EXTENSION: "102"}, "102"), ({}, None)],
+    ids=["default", "no_default"],
+)
+async def test_default_extension_on_active_calls(
+    hass: HomeAssistant,
+    yeastar_entry: MockConfigEntry,
+    options: dict[str, str],
+    attribute: str | None,
+) -> None:
+    """The card calls from the PBX's default extension: its active calls sensor names it."""
+    hass.config_entries.async_update_entry(yeastar_entry, options=options)
+    assert await hass.config_entries.async_setup(yeastar_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(ACTIVE_CALLS)
+    assert state is not None
+    assert state.state == "0"
+    assert state.attributes.get(CONF_DEFAULT_EXTENSION) == attribute
+    assert (CONF_DEFAULT_EXTENSION in state.attributes) is (attribute is not None)
+
+
+async def test_default_extension_follows_options(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Choosing a default extension in the options shows it at once (the entry reloads)."""
+    assert CONF_DEFAULT_EXTENSION not in hass.states.get(ACTIVE_CALLS).attributes
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_EXTENSIONS: ["101", "102"], CONF_DEFAULT_EXTENSION: "101", CONF_TRANSPORT: "stream"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    state = hass.states.get(ACTIVE_CALLS)
+    assert state is not None
+    assert state.attributes[CONF_DEFAULT_EXTENSION] == "101"
