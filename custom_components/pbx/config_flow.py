@@ -60,11 +60,9 @@ ERRORS: tuple[tuple[type[PbxError], str], ...] = (
 
 def _selector(field: ConnectionField | OptionField) -> Any:
     if field.kind == FieldKind.NUMBER and isinstance(field, OptionField):
-        config = selector.NumberSelectorConfig(mode=selector.NumberSelectorMode.BOX, step=1)
-        if field.minimum is not None:
-            config["min"] = field.minimum
-        if field.maximum is not None:
-            config["max"] = field.maximum
+        config = selector.NumberSelectorConfig(
+            min=field.minimum, max=field.maximum, mode=selector.NumberSelectorMode.BOX, step=1
+        )
         return vol.All(selector.NumberSelector(config), vol.Coerce(int))
     if field.kind == FieldKind.LINES:
         return selector.TextSelector(selector.TextSelectorConfig(multiline=True))

@@ -116,8 +116,10 @@ class OptionField:
     key: str
     kind: FieldKind
     default: str | int | None = None
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int = 0
+    """The smallest whole number a `NUMBER` field takes."""
+    maximum: int = 1_000_000
+    """The largest whole number a `NUMBER` field takes."""
     check: Callable[[Any], None] | None = None
     """Raises `OptionInvalidError` for a value the client cannot use."""
 
