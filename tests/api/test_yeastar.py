@@ -32,13 +32,6 @@ from .args import client_args
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain aiohttp session, as Home Assistant would lend one."""
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:

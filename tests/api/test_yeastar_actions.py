@@ -28,12 +28,6 @@ WEEKDAYS = frozenset({Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekda
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:

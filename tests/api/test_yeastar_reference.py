@@ -55,12 +55,6 @@ def fast_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def client(
     session: aiohttp.ClientSession, yeastar: YeastarServer
 ) -> AsyncIterator[YeastarClient]:
