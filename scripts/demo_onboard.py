@@ -204,7 +204,15 @@ async def set_options(
         result = await response.json()
     if result.get("type") != "create_entry":
         return f" (options not set: {result.get('errors') or result.get('reason')})"
-    return ", " + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in options.items())
+    return ", " + ", ".join(
+        f"{key.replace('_', ' ')} {_said(value)}" for key, value in options.items()
+    )
+
+
+def _said(value: Any) -> str:
+    """An option's value for the summary line: several lines are counted, not printed."""
+    lines = str(value).splitlines()
+    return f"({len(lines)} lines)" if len(lines) > 1 else str(value)
 
 
 async def keep_http_settings(session: aiohttp.ClientSession, ha: str, token: str) -> None:

@@ -85,7 +85,11 @@ def site_flow(surface: Surface, server: SimServer, args: argparse.Namespace) -> 
     flow["name"] = surface.site.name
     flow["title"] = f"{surface.site.name} ({surface.vendor_name})"
     if surface.site.default_extension is not None:
-        flow["options"] = {"default_extension": surface.site.default_extension}
+        options = flow.get("options")
+        flow["options"] = {
+            **(options if isinstance(options, dict) else {}),
+            "default_extension": surface.site.default_extension,
+        }
     return flow
 
 

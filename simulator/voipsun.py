@@ -51,6 +51,7 @@ from aiohttp import web
 
 from .faults import Faults
 from .model import InvalidError, NotFoundError, PbxModel, SimAgent, SimCall, SimExtension, SimLeg
+from .office import SITES
 from .server import SimServer
 
 _LOGGER = logging.getLogger(__name__)
@@ -745,8 +746,23 @@ def build(model: PbxModel, args: argparse.Namespace, faults: Faults) -> tuple[Si
 
 
 def flow_inputs(server: SimServer, args: argparse.Namespace) -> dict[str, object]:
-    """What a user types into the integration's config flow to add this PBX."""
+    """What a user types into the integration's config flow to add this PBX.
+
+    Its options name the site's named extensions, as a user copies them from the PBX's web
+    administration: the API names none.
+    """
+    names = ""
+    if isinstance(server, VoipsunServer):
+        model = server.model
+        site = next((site for site in SITES if site.name == model.name), None)
+        named = [number for number, _ in site.extensions] if site is not None else []
+        names = "\n".join(
+            f"{number} = {model.extensions[number].name}"
+            for number in named
+            if number in model.extensions and model.extensions[number].name
+        )
     return {
+        **({"options": {"extension_names": names}} if names else {}),
         "title": "VoIPSUN PBX",
         "vendor": "voipsun",
         "host": server.host,

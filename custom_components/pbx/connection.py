@@ -45,6 +45,7 @@ from .api.telphin.budget import (
     MIN_REQUESTS_PER_HOUR as TELPHIN_MIN_BUDGET,
 )
 from .api.voipsun.agents import AgentLineError, parse_agent_lines
+from .api.voipsun.names import NameLineError, parse_name_lines
 from .const import CONF_VENDOR
 
 CONF_TENANT: Final = "tenant"
@@ -57,6 +58,8 @@ CONF_REQUEST_BUDGET: Final = "request_budget"
 """Option (Telphin): the most API requests an hour (the account's limit is shared)."""
 CONF_AGENT_LOGINS: Final = "agent_logins"
 """Option (VoIPSUN): each extension's call-center agent, `extension = agent_number:pin` lines."""
+CONF_EXTENSION_NAMES: Final = "extension_names"
+"""Option (VoIPSUN): the extensions' names, `number = Name` lines (the API names none)."""
 CONF_HEARTBEAT_INTERVAL: Final = "heartbeat_interval"
 """Option (Synway): minutes between two heartbeats that keep the API token alive."""
 CONF_REPORT_URL_SCHEME: Final = "report_url_scheme"
@@ -203,6 +206,7 @@ def _voipsun(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClie
         password=_text(data, CONF_PASSWORD),
         agent_pin=_text(data, CONF_AGENT_PIN) or None,
         agents=parse_agent_lines(_text(data, CONF_AGENT_LOGINS), strict=False),
+        extension_names=parse_name_lines(_text(data, CONF_EXTENSION_NAMES), strict=False),
     )
 
 
@@ -212,6 +216,14 @@ def _check_agent_lines(value: Any) -> None:
         parse_agent_lines(str(value))
     except AgentLineError as err:
         raise OptionInvalidError("invalid_agent_line", line=err.line) from None
+
+
+def _check_name_lines(value: Any) -> None:
+    """Refuse extension name lines that do not read as `number = Name`."""
+    try:
+        parse_name_lines(str(value))
+    except NameLineError as err:
+        raise OptionInvalidError("invalid_extension_name_line", line=err.line) from None
 
 
 def _telphin(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> PbxClient:
@@ -272,7 +284,10 @@ CONNECTIONS: Final[dict[Vendor, VendorConnection]] = {
             ConnectionField(CONF_AGENT_PIN, FieldKind.SECRET, optional=True),
         ),
         build=_voipsun,
-        options=(OptionField(CONF_AGENT_LOGINS, FieldKind.LINES, check=_check_agent_lines),),
+        options=(
+            OptionField(CONF_EXTENSION_NAMES, FieldKind.LINES, check=_check_name_lines),
+            OptionField(CONF_AGENT_LOGINS, FieldKind.LINES, check=_check_agent_lines),
+        ),
     ),
     Vendor.TELPHIN: VendorConnection(
         fields=(

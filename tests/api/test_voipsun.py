@@ -35,6 +35,7 @@ from custom_components.pbx.api.models import (
     ChannelChange,
     ExtensionChange,
     ExtensionState,
+    HistoryQuery,
     ListenMode,
     PbxEvent,
     TrunkState,
@@ -63,6 +64,7 @@ from custom_components.pbx.api.voipsun.agents import (
     extension_of,
     parse_agent_lines,
 )
+from custom_components.pbx.api.voipsun.names import NameLineError, parse_name_lines
 from simulator.model import PbxModel
 from simulator.server import SimServer
 from simulator.voipsun import VoipsunServer
@@ -874,9 +876,15 @@ async def test_unsupported(client: VoipsunClient) -> None:
         (client.async_set_wakeup_alarm(alarm), "no wake-up alarms"),
         (client.async_delete_wakeup_alarm("1"), "no wake-up alarms"),
         (client.async_accept_inbound("1"), "inbound control"),
+        (client.async_lookup_name("+15550100"), "cannot read the phone directory"),
+        (client.async_call_history(HistoryQuery()), "cannot read call records"),
     ):
         with pytest.raises(PbxUnsupportedError, match=text):
             await coro
+    assert "voicemail" in client.unsupported_reason(Capability.VOICEMAIL)
+    assert not {Capability.PHONEBOOK, Capability.CALL_HISTORY, Capability.VOICEMAIL} & (
+        client.capabilities
+    )
     with pytest.raises(PbxUnsupportedError):
         client.parse_push("POST", {}, b"{}")
 
@@ -1703,3 +1711,47 @@ async def test_agent_number_is_not_the_extension_number(
     )["agentNumber"] == "1001"
     refused = await api(client._session, server, "agentlogout", agentNumber="1001", agentPin="0000")
     assert refused["errno"] == "550"
+
+
+# Extension names -----------------------------------------------------------------------
+
+
+def test_name_lines() -> None:
+    text = "# front\n101 = Reception\n\n 102=Front desk = left \n101 = Front office\n"
+    assert parse_name_lines(text) == {"101": "Front office", "102": "Front desk = left"}
+    assert parse_name_lines(None) == {}
+    too_long = "103 = " + "x" * 81
+    for bad in ("101", "101 =", "= Reception", "101 Reception", "ab = Shop", too_long):
+        with pytest.raises(NameLineError) as err:
+            parse_name_lines(f"102 = Front desk\n{bad}")
+        assert err.value.line == bad.strip()[:80]
+    assert parse_name_lines("101\n102 = Front desk", strict=False) == {"102": "Front desk"}
+
+
+async def test_extension_names(
+    session: aiohttp.ClientSession, server: VoipsunServer, office: PbxModel
+) -> None:
+    """sipstatus names nobody: the configured names name extensions (and their agents)."""
+    peers = await api(session, server, "sipstatus")
+    assert not any("name" in peer for peer in entries_of(peers))
+    client = make_client(
+        session, server.port, extension_names={"101": "Front office", "999": "Nobody"}
+    )
+    await client.async_connect()
+    snapshot = await client.async_fetch_snapshot()
+    assert snapshot.extensions["101"].name == "Front office"
+    assert snapshot.extensions["101"].display_name == "Front office (101)"
+    assert "999" not in snapshot.extensions
+    for number, extension in snapshot.extensions.items():
+        if number != "101":
+            assert extension.name is None
+    # The queues' own agent names stay; the polled extensions keep theirs.
+    assert snapshot.queues["6400"].agents[0].name == office.extensions["101"].name
+    calls = await client.async_fetch_calls()
+    assert calls.extensions["101"].name == "Front office"
+    assert calls.extensions["102"].name is None
+
+
+def entries_of(reply: Any) -> list[Any]:
+    """The peers of a raw `sipstatus` answer, whatever its shape."""
+    return [item for _, item in entries(reply)]

@@ -1,4 +1,4 @@
-"""VoIPSUN in Home Assistant: agent numbers and PINs (options), missing API permissions."""
+"""VoIPSUN in Home Assistant: extension names, agent numbers and PINs (options), permissions."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pbx.connection import CONF_AGENT_LOGINS, CONF_AGENT_PIN
+from custom_components.pbx.connection import (
+    CONF_AGENT_LOGINS,
+    CONF_AGENT_PIN,
+    CONF_EXTENSION_NAMES,
+)
 from custom_components.pbx.const import DOMAIN
 from simulator import PbxModel, VoipsunServer
 
@@ -88,6 +93,44 @@ async def test_agent_numbers_and_pins_through_the_options(
     assert _agent_requests(call_center, "agentlogout")[-1] == ("1001", "1111")
     # 104's agent has no PIN of its own: the entry's agent PIN.
     assert _agent_requests(call_center, "agentpause")[-1] == ("1004", "4321")
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _device_name(hass: HomeAssistant, entry: MockConfigEntry, number: str) -> str | None:
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{entry.unique_id}-ext-{number}"), entry.entry_id
+    )
+    assert device is not None
+    return device.name
+
+
+async def test_extension_names_through_the_options(
+    hass: HomeAssistant, voipsun: VoipsunServer
+) -> None:
+    """sipstatus names no extension: the option does, and the devices follow on reload."""
+    entry = await _setup(hass, voipsun)
+    assert _device_name(hass, entry, "101") == "101"
+    assert _device_name(hass, entry, "102") == "102"
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert CONF_EXTENSION_NAMES in [str(key) for key in result["data_schema"].schema]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_EXTENSION_NAMES: "101 = Front office\nReception"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_EXTENSION_NAMES: "invalid_extension_name_line"}
+    assert result["description_placeholders"]["line"] == "Reception"
+    assert entry.options.get(CONF_EXTENSION_NAMES) is None
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_EXTENSION_NAMES: "# front\n101 = Front office"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_EXTENSION_NAMES] == "# front\n101 = Front office"
+    assert _device_name(hass, entry, "101") == "Front office (101)"
+    assert _device_name(hass, entry, "102") == "102"
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from custom_components.pbx.api.voipsun.names import parse_name_lines
 from simulator import PbxModel
 from simulator.__main__ import SURFACES, build_parser, site_flow, site_model
 from simulator.faults import Faults
@@ -67,3 +68,18 @@ def test_flow_inputs_carry_the_site_name_and_title() -> None:
     flow = site_flow(SURFACES[1], office, args)
     assert flow["title"] == "Harbour Street Office (Synway)"
     assert "options" not in flow
+
+
+def test_voipsun_flow_names_the_site_extensions() -> None:
+    """The VoIPSUN API names no extension: the demo sets the names option, as a user would."""
+    args = build_parser().parse_args([])
+    index, surface = next((i, s) for i, s in enumerate(SURFACES) if s.name == "voipsun")
+    model = site_model(surface, args, index)
+    server, _, _ = surface.build(model, args, Faults(0, 0, 0, seed=0))
+    flow = site_flow(surface, server, args)
+    assert flow["title"] == "Miller Joinery (VoIPSUN)"
+    options = flow["options"]
+    assert isinstance(options, dict)
+    names = parse_name_lines(options["extension_names"])
+    assert names == {number: ext.name for number, ext in model.extensions.items()}
+    assert names["501"] == "Shop counter"

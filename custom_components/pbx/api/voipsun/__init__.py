@@ -27,8 +27,12 @@ Where the document is silent, the readings below are marked `Assumed:` in the co
 - errno 100 ("unauthorized user or insufficient permissions") on `sipstatus`, the credentials
   check, is a refused login; on any other action, a missing permission of the API user.
 
+The API names no extension (`sipstatus` has no name field, and no other request lists them), so
+the client's `extension_names` does (the user's `number = Name` lines). Nor can the API read the
+phone directory, call records or voicemail (see `VoipsunClient.unsupported`).
+
 Modules: `wire` (what the API answers and how it is read), `agents` (agent numbers and PINs),
-`client` (`VoipsunClient`).
+`names` (extension names), `client` (`VoipsunClient`).
 """
 
 # Vendor reference: https://www.voipsun.cz/en/pbx-doc/navody/api/

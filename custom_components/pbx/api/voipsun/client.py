@@ -89,6 +89,15 @@ class VoipsunClient(PolledCallsClient):
         Capability.DND: "VoIPSUN's HTTP API has no do-not-disturb control",
         Capability.PAGING: "VoIPSUN's HTTP API has no paging",
         Capability.WAKEUP_ALARMS: "VoIPSUN's HTTP API has no wake-up alarms",
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ and
+        # https://www.voipsun.cz/doc/API_rozhran%C3%AD list every action; the phone directory
+        # (https://www.voipsun.cz/en/pbx-doc/navody/uzivatel/kontakty/) is web-only.
+        Capability.PHONEBOOK: "VoIPSUN's HTTP API cannot read the phone directory (contacts)",
+        # Same pages: CDRs appear only as the `cdrId` that `moverecord` takes; none is listed.
+        Capability.CALL_HISTORY: "VoIPSUN's HTTP API cannot read call records (CDRs)",
+        # Same pages; mailboxes send messages by e-mail or keep them for the voice menu
+        # (https://www.voipsun.cz/en/pbx-doc/navody/spravce/ostatni/hlasove-schranky/).
+        Capability.VOICEMAIL: "VoIPSUN's HTTP API cannot read voicemail messages",
     }
 
     def __init__(
@@ -103,12 +112,14 @@ class VoipsunClient(PolledCallsClient):
         password: str,
         agent_pin: str | None = None,
         agents: Mapping[str, AgentLogin] | None = None,
+        extension_names: Mapping[str, str] | None = None,
     ) -> None:
         """Prepare the client; nothing is sent until `async_connect`.
 
         `username` and `password` are an API user of the PBX. `agents` gives each extension's
         call-center agent number and PIN (an extension not in it is an agent numbered like
-        itself); `agent_pin` is the PIN of the agents given none there.
+        itself); `agent_pin` is the PIN of the agents given none there. `extension_names`
+        names extensions by number (the API names none; an extension not in it stays unnamed).
         """
         super().__init__(
             session, host=host, port=port, ssl=ssl, verify_ssl=verify_ssl, secrets=(password,)
@@ -117,6 +128,7 @@ class VoipsunClient(PolledCallsClient):
         self._password = password
         self._agent_pin = as_str(agent_pin)
         self._agents: dict[str, AgentLogin] = dict(agents or {})
+        self._names: dict[str, str] = dict(extension_names or {})
         if password:
             for encoded in (
                 quote(password, safe=""),
@@ -262,6 +274,14 @@ class VoipsunClient(PolledCallsClient):
 
     async def _refresh_inventory(self) -> tuple[dict[str, Extension], dict[str, Trunk]]:
         extensions, trunks = parse_peers(entries(await self._call(CREDENTIALS_CHECK)))
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("SIP Channel Status"): sipstatus has
+        # no name field, so the user's names win over any a PBX might send.
+        extensions = {
+            number: replace(extension, name=self._names[number])
+            if number in self._names
+            else extension
+            for number, extension in extensions.items()
+        }
         self._extensions = extensions
         self._inventory_known = True
         return extensions, trunks
@@ -337,10 +357,7 @@ class VoipsunClient(PolledCallsClient):
                 # The call center lists agents by agent number; entities know extensions.
                 queue = replace(
                     queue,
-                    agents=tuple(
-                        replace(agent, number=extension_of(self._agents, agent.number))
-                        for agent in queue.agents
-                    ),
+                    agents=tuple(self._as_extension(agent) for agent in queue.agents),
                 )
                 queues[queue.number] = queue
                 unknown.update(extension_of(self._agents, number) for number in missing)
@@ -361,6 +378,11 @@ class VoipsunClient(PolledCallsClient):
                 for number, queue in queues.items()
             }
         return queues
+
+    def _as_extension(self, agent: QueueAgent) -> QueueAgent:
+        """`agent` known by its extension's number, named after it when the PBX gave no name."""
+        number = extension_of(self._agents, agent.number)
+        return replace(agent, number=number, name=agent.name or self._names.get(number))
 
     def _agent_pin_of(self, extension: str) -> str | None:
         """The PIN of `extension`'s agent: its own, else the common one."""
