@@ -35,6 +35,11 @@ Where the document is silent, the assumptions are marked ``ASSUMED`` in comments
   if it is never picked up, a CALLFAILED with only ``callerext`` is sent;
 - the originator of a HANGUP is always ``caller``; CALLFAILED causes are ``NO_ANSWER``,
   ``USER_BUSY`` or ``CALL_REJECTED``.
+
+The call records (``cdrs``, 3.10.1) are in :mod:`simulator.synway_records`, with their own
+assumptions. The manual has no request for phonebooks, contacts or voicemail counts (only the
+``voicemail_enabled`` setting of ``ext_query``), so the site's contacts and mailboxes are not
+served; a message left after an unanswered call marks that call's record ``voicemail``.
 """
 
 # Vendor reference: none public beyond the manual (vendor-docs/synway-ippbx-api.txt); for shapes it
@@ -61,6 +66,7 @@ import uuid as uuid_lib
 import aiohttp
 from aiohttp import web
 
+from . import synway_records
 from .faults import Faults
 from .model import (
     Change,
@@ -72,6 +78,7 @@ from .model import (
     SimError,
     SimLeg,
 )
+from .routing import CDR_HISTORY
 from .server import SimServer
 
 _LOGGER = logging.getLogger(__name__)
@@ -196,7 +203,9 @@ class SynwayServer(SimServer):
     broken JSON), ``monitor_extensions`` (ExtensionStatus reports), ``inbound_timeout`` (seconds
     a CallinRequest waits before the call is accepted), ``prompts`` (uploaded prompt files),
     ``queue_passwords`` (queue number -> password for agent requests), ``report_scheme``
-    (the scheme a report URL without one is posted with, ``http``; ``None``: not posted).
+    (the scheme a report URL without one is posted with, ``http``; ``None``: not posted),
+    ``cdr_options`` (`synway_records.CdrOptions`: page size, order and time zone of ``cdrs``;
+    its ``numbers_as_strings`` follows the server's).
 
     Test helpers: :meth:`expire_tokens`, :meth:`restart`, ``reports`` (every report rendered),
     ``pushed`` / ``push_failures``, ``played``, ``monitors``, :attr:`live_sessions`.
@@ -242,6 +251,11 @@ class SynwayServer(SimServer):
         self.prompts = set(prompts)
         self.queue_passwords = dict(queue_passwords or {})
         self.report_scheme: str | None = "http"
+        self.cdr_options = synway_records.CdrOptions()
+        self._cdr_uuids: dict[str, str] = {}
+        """Model call id -> the ``callid`` its reports and its record carry."""
+        self._voicemail_cdrs: dict[str, None] = {}
+        """Model call ids of the calls whose caller left a message."""
         """The scheme a report URL without one is posted with; None: such URLs are not posted."""
         self.reports: deque[Json] = deque(maxlen=LOG_LIMIT)
         self.pushed: deque[tuple[str, str]] = deque(maxlen=LOG_LIMIT)
@@ -297,6 +311,7 @@ class SynwayServer(SimServer):
             "inbound_accept": (self._inbound_accept, True),
             "inbound_refuse": (self._inbound_refuse, True),
             "getevent": (self._getevent, True),
+            "cdrs": (self._cdrs, True),
         }
 
     # ----------------------------------------------------------------- knobs and test helpers
@@ -926,6 +941,50 @@ class SynwayServer(SimServer):
             return _ok()
         return session.events.popleft()
 
+    # ----------------------------------------------------------------- call records
+
+    def _cdrs(self, request: web.Request, args: Json) -> Json:
+        """``cdrs`` (3.10.1): the model's CDRs, filtered and paged (see `synway_records`)."""
+        options = self.cdr_options
+        options.numbers_as_strings = self.numbers_as_strings
+        queues = set(self.model.queues)
+        views = [
+            synway_records.CdrView(
+                cdr,
+                self.cdr_uuid(cdr.call_id),
+                cdr.call_id in self._voicemail_cdrs,
+                cdr.callee in queues,
+            )
+            for cdr in self.model.cdrs
+        ]
+        try:
+            return synway_records.answer(views, args, self.model.extensions, options)
+        except synway_records.CdrQueryError as err:
+            raise ApiError(err.errno) from None
+
+    def cdr_uuid(self, call_id: str) -> str:
+        """The ``uuid`` the record of a model call carries (for tests)."""
+        return self._cdr_uuids.get(call_id) or str(
+            uuid_lib.uuid5(uuid_lib.NAMESPACE_OID, f"cdr-{call_id}")
+        )
+
+    def _remember_cdr(self, call_id: str, callid: str) -> None:
+        self._cdr_uuids[call_id] = callid
+        while len(self._cdr_uuids) > CDR_HISTORY:
+            del self._cdr_uuids[next(iter(self._cdr_uuids))]
+
+    def _mark_voicemail(self, extension: str | None, caller: str, at: float) -> None:
+        """A message left just after an unanswered inbound call to its mailbox: the call went to
+        voicemail (the model ends the call first, then the caller leaves the message)."""
+        for cdr in reversed(self.model.cdrs):
+            if at - cdr.ended > 1.0:
+                return
+            if cdr.callee == extension and cdr.caller == caller and cdr.answered is None:
+                self._voicemail_cdrs[cdr.call_id] = None
+                while len(self._voicemail_cdrs) > CDR_HISTORY:
+                    del self._voicemail_cdrs[next(iter(self._voicemail_cdrs))]
+                return
+
     # ----------------------------------------------------------------- identifiers
 
     def _new_uuid(self) -> str:
@@ -982,8 +1041,12 @@ class SynwayServer(SimServer):
             return self._call_reports(change.action, change.call)
         if kind == "cdr" and change.cdr is not None:
             report = self._cdr_report(change.cdr)
+            self._remember_cdr(change.cdr.call_id, report["callid"])
             self._forget_call(change.cdr.call_id)
             return [report]
+        if kind == "voicemail" and change.action == "added" and change.voicemail is not None:
+            self._mark_voicemail(change.extension, change.voicemail.caller, change.at)
+            return []
         if kind == "inbound_request" and change.call is not None:
             return [self._inbound_request(change.call)]
         if kind == "agent" and change.agent is not None and change.queue is not None:

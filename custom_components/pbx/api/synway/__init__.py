@@ -11,8 +11,9 @@ given at login (`parse_push`) or pulled with `getevent` after a login with `type
 reports it sees, and uses that to find the call leg (`uuid`) to hang up or transfer.
 
 Modules: `wire` (what travels over the API), `callbook` (calls followed from the reports),
-`session` (`SynwaySession`: login, token renewal, the authenticated request), `client`
-(`SynwayClient`, built on `SynwaySession`: snapshot, reports, actions).
+`records` (the call records of `cdrs`), `session` (`SynwaySession`: login, token renewal, the
+authenticated request), `client` (`SynwayClient`, built on `SynwaySession`: snapshot, reports,
+actions, call history). The API has no phonebook and no voicemail counts.
 """
 
 from __future__ import annotations

@@ -25,10 +25,12 @@ from ..errors import (
 from ..models import (
     AgentAction,
     AgentChange,
+    CallRecord,
     Capability,
     ChannelChange,
     Extension,
     ExtensionState,
+    HistoryQuery,
     ListenMode,
     PbxEvent,
     PbxInfo,
@@ -42,11 +44,13 @@ from ..models import (
 )
 from ..parse import as_int, as_list, as_mapping, as_str
 from .callbook import CallBook, FollowedCall
+from .records import CDRS, read_history
 from .session import HEARTBEAT_AFTER, SynwaySession
 from .wire import (
     AGENT_REQUESTS,
     DEFAULT_SNOOZE_MINUTES,
     ERR_ALARM_MISSING,
+    ERR_NO_EXTENSION,
     ERROR_MEANINGS,
     LISTEN_MODES,
     alarm_fields,
@@ -79,8 +83,13 @@ class SynwayClient(SynwaySession):
     vendor: ClassVar[Vendor] = Vendor.SYNWAY
     poll_interval: ClassVar[float] = 30.0
     push_preferred: ClassVar[bool] = True
+    # The manual (synway-ippbx-api.txt, chapter 3) has no request for phonebooks or contacts
+    # (only blacklist error codes, 49/50) and none that counts voicemail messages (only the
+    # extension's `voicemail_enabled` setting, 3.2.1/3.2.2); no report tells of a message.
     unsupported: ClassVar[Mapping[Capability, str]] = {
-        Capability.DND: "the Synway IPPBX API has no do-not-disturb setting"
+        Capability.DND: "the Synway IPPBX API has no do-not-disturb setting",
+        Capability.PHONEBOOK: "the Synway IPPBX API has no phonebook or contacts request",
+        Capability.VOICEMAIL: "the Synway IPPBX API does not tell voicemail messages",
     }
 
     def __init__(
@@ -115,7 +124,7 @@ class SynwayClient(SynwaySession):
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """What a Synway IPPBX can do through this client (no do-not-disturb in its API)."""
+        """What a Synway IPPBX can do through this client (see `unsupported` for the rest)."""
         return frozenset(
             {
                 Capability.DIAL,
@@ -129,6 +138,7 @@ class SynwayClient(SynwaySession):
                 Capability.INBOUND_CONTROL,
                 Capability.WEBHOOK_EVENTS,
                 Capability.EVENT_STREAM,
+                Capability.CALL_HISTORY,
             }
         )
 
@@ -437,6 +447,21 @@ class SynwayClient(SynwaySession):
                 if isinstance(reply.get(key), list):
                     return list(reply[key])
         return []
+
+    # Call records ----------------------------------------------------------------------
+
+    async def async_call_history(self, query: HistoryQuery) -> list[CallRecord]:
+        """`cdrs` (the manual's 3.10.1), page by page: see `records.read_history`."""
+
+        async def fetch(body: Mapping[str, str]) -> Mapping[str, Any]:
+            return await self._api_object(CDRS, body)
+
+        try:
+            return await read_history(fetch, query)
+        except PbxCommandError as err:
+            if query.extension is not None and err.code == str(ERR_NO_EXTENSION):
+                return []  # no such extension: it has no calls
+            raise
 
     # Actions -------------------------------------------------------------------------
 
