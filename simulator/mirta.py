@@ -72,6 +72,9 @@ ASSUMED where the documents are silent (the client must tolerate variations of t
   (:attr:`MirtaServer.trunk_channels`) are knobs too. A dialled channel's ``Application`` is
   ``AppDial``, its ``CallerIDNum`` its own number and ``ConnectedLineNum`` the caller's.
 
+``PHONEBOOKS``, ``PHONEBOOK``, ``INFO&info=simplecdrs`` and ``VOICEMAIL`` are served by
+:mod:`simulator.mirta_directory` (its docstring has what the reference says and what is assumed).
+
 Knobs: :attr:`MirtaServer.unknown_tenant_answer`, :attr:`MirtaServer.empty_answer`,
 :attr:`MirtaServer.extensions_keyed` (``INFO&info=extensions`` as an object keyed by ``ex_id``, as
 an older capture shows), :attr:`MirtaServer.overrides` (a raw answer per ``REQTYPE`` or
@@ -96,6 +99,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Faults
+from .mirta_directory import Answer, MirtaDirectory
 from .model import Change, NotFoundError, PbxModel, SimAgent, SimCall, SimError, SimLeg, SimQueue
 from .server import SimServer
 
@@ -239,6 +243,10 @@ class MirtaServer(SimServer):
             "AGENT": self._agent,
             "QUEUE": self._queue,
         }
+        self.directory = MirtaDirectory(self)
+        """Phonebooks, simple call history and voicemail (`simulator.mirta_directory`)."""
+        for reqtype, answer in self.directory.handlers.items():
+            self._handlers[reqtype] = self._replying(answer)
         self._infos: dict[str, Callable[[Params], Reply]] = {
             "config": self._info_config,
             "extensions": self._info_extensions,
@@ -249,6 +257,7 @@ class MirtaServer(SimServer):
             "queuecallers": self._info_queuecallers,
             "agents": self._info_agents,
             "call": self._info_call,
+            "simplecdrs": self._replying(self.directory.simplecdrs),
         }
 
     # ----------------------------------------------------------------- life cycle
@@ -315,6 +324,20 @@ class MirtaServer(SimServer):
         return render_plain(data)
 
     # ----------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _replying(handler: Callable[[Params], Answer]) -> Callable[[Params], Reply]:
+        """A directory handler (data, text) as a `Reply` handler."""
+
+        def reply(params: Params) -> Reply:
+            data, text = handler(params)
+            return Reply(data, text=text)
+
+        return reply
+
+    def number_of(self, value: str | None) -> str:
+        """An extension number from ``103`` or ``103-TENANT``."""
+        return self._number(value)
 
     def _number(self, value: str | None) -> str:
         """An extension number from ``103`` or ``103-TENANT``."""

@@ -148,6 +148,8 @@ async def test_connect(client: MirtaClient, mirta: MirtaServer) -> None:
             Capability.REGISTRATION,
             Capability.EVENT_STREAM,
             Capability.POLLED_CALLS,
+            Capability.PHONEBOOK,
+            Capability.CALL_HISTORY,
         }
     )
 

@@ -14,8 +14,13 @@ included) only the number, name, id and state are kept.
 
 The API key travels in the query string: it is redacted from every message this package makes.
 
-Modules: `wire` (answer texts, state tables, `Channel` and `build_calls`), `client`
-(`MirtaClient`).
+Caller names come from the tenant's phonebooks (``PHONEBOOKS`` listed once, then one
+``PHONEBOOK query`` per phonebook), call history from the simple call history
+(``INFO&info=simplecdrs``, read in time windows: it has no paging). Voicemail counts are not
+offered: ``VOICEMAIL`` lists messages one mailbox per request.
+
+Modules: `wire` (answer texts, state tables, `Channel` and `build_calls`), `directory`
+(phonebook look-ups and call history), `client` (`MirtaClient`).
 """
 
 # Vendor reference: https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples

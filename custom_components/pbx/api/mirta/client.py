@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
+import datetime as dt
 import json
 import logging
 from typing import Any, ClassVar
@@ -25,17 +26,21 @@ from ..errors import (
 from ..legs import leg_states, legs_of
 from ..models import (
     AgentAction,
+    CallRecord,
     Capability,
     Extension,
     ExtensionState,
+    HistoryQuery,
     PbxInfo,
     Queue,
     QueueAgent,
     Snapshot,
     Vendor,
 )
+from ..numbers import SHORTEST_SUFFIX
 from ..parse import as_bool, as_list, as_mapping, as_str
 from ..polling import PolledCallsClient
+from .directory import MirtaDirectory
 from .wire import (
     DEFAULT_PATH,
     EMPTY_ANSWERS,
@@ -83,7 +88,15 @@ class MirtaClient(PolledCallsClient):
     calls_poll_interval: ClassVar[float | None] = 5.0
     backoff_max: ClassVar[float] = BACKOFF_MAX
     unsupported: ClassVar[Mapping[Capability, str]] = {
-        Capability.WAKEUP_ALARMS: "MiRTA PBX's API has no wake-up alarms"
+        Capability.WAKEUP_ALARMS: "MiRTA PBX's API has no wake-up alarms",
+        # https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+        # VOICEMAIL action=list lists the mailboxes' settings (no message counts, as a public
+        # probe of the API shows) and action=messages needs one mailbox per request: counting
+        # a tenant's messages would take one request per extension at every read.
+        Capability.VOICEMAIL: (
+            "MiRTA PBX's API lists voicemail messages one mailbox per request, "
+            "so message counts are not read"
+        ),
     }
 
     def __init__(
@@ -129,6 +142,7 @@ class MirtaClient(PolledCallsClient):
         self._dnd_reads = 0
         self._dialled: dict[str, str] = {}
         """Originate ids `async_dial` returned -> the source extension."""
+        self._directory = MirtaDirectory(self._read, self._tenant, self._is_extension)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -144,6 +158,8 @@ class MirtaClient(PolledCallsClient):
                 Capability.REGISTRATION,
                 Capability.EVENT_STREAM,
                 Capability.POLLED_CALLS,
+                Capability.PHONEBOOK,
+                Capability.CALL_HISTORY,
             }
         )
 
@@ -553,6 +569,29 @@ class MirtaClient(PolledCallsClient):
                 pause_reason=reason,
             )
         return tuple(agents.values())
+
+    # Directory and records ------------------------------------------------------------
+
+    def _is_extension(self, number: str) -> bool:
+        """Whether a number is one of the tenant's extensions or queues (as last read)."""
+        if self._extensions or self._queues:
+            return number in self._extensions or number in self._queues
+        return number.isdigit() and len(number) < SHORTEST_SUFFIX
+
+    # Reference (PHONEBOOKS list; PHONEBOOK query, field, value with %): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+    async def async_lookup_name(self, number: str) -> str | None:
+        """The name of `number` in the tenant's phonebooks (see `directory.MirtaDirectory`).
+
+        One ``PHONEBOOK query`` per phonebook, the first match ending the search: at most
+        `directory.PHONEBOOKS_SEARCHED` requests, plus the phonebook list once per client.
+        """
+        return await self._directory.lookup_name(number)
+
+    # Reference (INFO simplecdrs, start, end, phone, disposition): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
+    async def async_call_history(self, query: HistoryQuery) -> list[CallRecord]:
+        """The simple call history, newest first, in at most
+        `directory.HISTORY_REQUESTS` windows (the API has no paging)."""
+        return await self._directory.call_history(query, dt.datetime.now(dt.UTC))
 
     # Actions -------------------------------------------------------------------------
 
