@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the records import nothing from here; only the annotations name them
     from .alarms import SimAlarm
     from .calls import SimCall, SimCdr
+    from .directory import SimContact, SimVoicemail
     from .inventory import SimAgent, SimExtension, SimTrunk
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class Change:
       joined or left).
     - ``inbound_request``: ``call`` (snapshot; waiting for accept/refuse).
     - ``alarm``: ``action`` (``added``/``updated``/``deleted``), ``alarm`` (snapshot).
+    - ``contact``: ``action`` (``added``/``deleted``), ``contact`` (snapshot).
+    - ``voicemail``: ``action`` (``added``/``heard``/``deleted``), ``extension``, ``voicemail``
+      (snapshot of the message).
     """
 
     kind: str
@@ -57,6 +61,8 @@ class Change:
     agent: SimAgent | None = None
     waiting: int | None = None
     alarm: SimAlarm | None = None
+    contact: SimContact | None = None
+    voicemail: SimVoicemail | None = None
 
 
 class ChangeFeed:

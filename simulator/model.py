@@ -15,6 +15,7 @@ neutral :class:`Change` notifications (snapshots, safe to keep).
 - :mod:`simulator.routing`: the state machine that reaches, rings and ends calls.
 - :mod:`simulator.call_control`: dial, inbound calls, answer, hold, hangup, transfer.
 - :mod:`simulator.alarms`: wake-up alarms.
+- :mod:`simulator.directory`: phonebooks of contacts, voicemail boxes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .calls import (
     SimLeg,
 )
 from .changes import Change, Clock, Listener
+from .directory import DEFAULT_PHONEBOOK, SimContact, SimMailbox, SimVoicemail, SiteDirectory
 from .errors import InvalidError, NotFoundError, SimError
 from .inventory import (
     PRESENCE_STATUSES,
@@ -47,12 +49,13 @@ from .inventory import (
     SimQueue,
     SimTrunk,
 )
-from .office import HOTEL, SITES, Site, furnish_office
+from .office import HOTEL, SITES, Site, furnish_directory, furnish_office
 from .routing import CDR_HISTORY
 
 __all__ = [
     "CALL_STATES",
     "CDR_HISTORY",
+    "DEFAULT_PHONEBOOK",
     "DISPOSITIONS",
     "EXTENSION_STATES",
     "LEG_STATUSES",
@@ -73,18 +76,22 @@ __all__ = [
     "SimAlarm",
     "SimCall",
     "SimCdr",
+    "SimContact",
     "SimError",
     "SimExtension",
     "SimLeg",
+    "SimMailbox",
     "SimPagingGroup",
     "SimQueue",
     "SimTrunk",
+    "SimVoicemail",
     "Site",
 ]
 
 
-class PbxModel(CallControl, WakeUpAlarms):
-    """The state of one PBX: extensions, trunks, queues, paging groups, calls and alarms."""
+class PbxModel(CallControl, WakeUpAlarms, SiteDirectory):
+    """The state of one PBX: extensions, trunks, queues, paging groups, calls, alarms, contacts
+    and mailboxes."""
 
     def __init__(self, *, clock: Clock = time.time, name: str = "Demo Hotel PBX") -> None:
         """Create an empty PBX; see :meth:`office` for a populated one."""
@@ -111,6 +118,7 @@ class PbxModel(CallControl, WakeUpAlarms):
         """
         model = cls(clock=clock) if site is None else cls(clock=clock, name=site.name)
         furnish_office(model, extensions, seed, site or HOTEL)
+        furnish_directory(model)
         return model
 
     def remove_extension(self, number: str) -> None:

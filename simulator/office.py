@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 import random
 
+from .directory import DEFAULT_PHONEBOOK, SiteDirectory
 from .inventory import SimAgent, SimPagingGroup, SimQueue, SimTrunk, SiteInventory, ip_for
 
 
@@ -50,6 +51,20 @@ class Site:
     default_extension: str | None = None
     """The phone the demo's user sits at: the integration's default extension option."""
 
+
+CONTACTS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...], tuple[str, ...]], ...] = (
+    ("Olivia", "Brooks", "Brooks Plumbing", (("business_number", "+1 555 010 0101"),), ()),
+    ("Noah", "Fischer", "", (("mobile_number", "+15550100102"), ("home_number", "5550100112")), ()),
+    ("Mia", "Laurent", "Laurent Travel", (("business_number", "0015550100103"),), ("Suppliers",)),
+    ("Lucas", "Ortega", "", (("mobile_number", "555-0100-104"),), ()),
+    ("Sofia", "Nowak", "City Taxi", (("business_number", "+1 (555) 010-0105"),), ("Suppliers",)),
+    ("Ethan", "Moreau", "", (("home_number", "15550100106"),), ()),
+)
+"""Outside contacts every site keeps in its phonebooks: first and last name, company, numbers
+written as people type them, and phonebooks besides the default one."""
+
+CONTACT_NUMBERS = tuple(numbers[0][1] for *_, numbers, _ in CONTACTS)
+"""The first number of each contact: the traffic calls from these now and then."""
 
 HOTEL = Site(
     name="Seaside Hotel",
@@ -215,6 +230,26 @@ def furnish_office(model: SiteInventory, extensions: int, seed: int, site: Site 
         number: SimPagingGroup(index + 1, number, name, list(members))
         for index, (number, name) in enumerate(site.paging)
     }
+
+
+def furnish_directory(model: SiteDirectory) -> None:
+    """Fill the phonebooks with :data:`CONTACTS` and leave messages for the first extension.
+
+    Its mailbox gets two new messages and one heard one. Nothing is notified.
+    """
+    for first, last, company, numbers, books in CONTACTS:
+        model.add_contact(
+            first, numbers, last_name=last, company=company, phonebooks=(DEFAULT_PHONEBOOK, *books)
+        )
+    first_extension = next(iter(model.extensions), None)
+    if first_extension is None:
+        return
+    for caller, name, heard in (
+        (CONTACT_NUMBERS[0], None, True),
+        ("+15550199001", "Alice Martin", False),
+        (CONTACT_NUMBERS[2], None, False),
+    ):
+        model.leave_voicemail(first_extension, caller, caller_name=name).heard = heard
 
 
 def _numbers_and_names(site: Site, count: int) -> list[tuple[str, str]]:

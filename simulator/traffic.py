@@ -22,6 +22,7 @@ import logging
 import random
 
 from .model import Change, PbxModel, SimCall, SimError
+from .office import CONTACT_NUMBERS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ CALLER_NAMES = (
     "Hugo Dubois",
 )
 PAUSE_REASONS = ("Lunch", "Break", "Meeting", "Training")
+CONTACT_CALLS = 0.25
+"""Share of outside callers who are in the site's phonebooks."""
+VOICEMAIL_RATE = 0.5
+"""Share of outside callers nobody answered who leave a message."""
 
 
 class TrafficGenerator:
@@ -78,6 +83,8 @@ class TrafficGenerator:
         self.stats: Counter[str] = Counter()
         self._unsubscribe: Callable[[], None] | None = None
         self._rng = random.Random(seed)
+        # Its own generator: contacts and voicemail leave the rest of the traffic as it was.
+        self._directory_rng = random.Random(seed + 1)
         self._main: asyncio.Task[None] | None = None
         self._calls: set[asyncio.Task[None]] = set()
         self._placed: set[str] = set()
@@ -151,7 +158,10 @@ class TrafficGenerator:
         ]
 
     def _external_number(self) -> str:
-        return f"+1555{self._rng.randrange(1000000):07d}"
+        number = f"+1555{self._rng.randrange(1000000):07d}"
+        if self._directory_rng.random() < CONTACT_CALLS:
+            return self._directory_rng.choice(CONTACT_NUMBERS)
+        return number
 
     def _place_call(self, roll: float) -> SimCall | None:
         free = self._free_extensions()
@@ -182,7 +192,9 @@ class TrafficGenerator:
                 await self._sleep(max(0.0, self.ring_timeout - self.answer_delay[1]))
                 if call_id in self.model.calls and self.model.calls[call_id].answered is None:
                     self.stats["missed"] += 1
+                    unanswered = self.model.calls[call_id]
                     self.model.hangup(call_id)
+                    self._maybe_leave_voicemail(unanswered)
                 return
             call = self.model.calls.get(call_id)
             if call is None:
@@ -204,6 +216,21 @@ class TrafficGenerator:
             if call_id in self.model.calls and not self.running:
                 with contextlib.suppress(SimError):
                     self.model.hangup(call_id)
+
+    def _maybe_leave_voicemail(self, call: SimCall) -> None:
+        """Some outside callers nobody answered leave a message for the extension they called."""
+        if (
+            call.direction == "inbound"
+            and call.callee in self.model.extensions
+            and self._directory_rng.random() < VOICEMAIL_RATE
+        ):
+            self.model.leave_voicemail(
+                call.callee,
+                call.caller,
+                duration=self._directory_rng.randrange(5, 40),
+                caller_name=call.caller_name,
+            )
+            self.stats["voicemail"] += 1
 
     def _on_change(self, change: Change) -> None:
         """A new call somebody else placed gets people to answer its phones."""

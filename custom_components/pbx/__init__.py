@@ -12,6 +12,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .call_log import CallLog
 from .card import async_register_card
 from .connection import create_client
 from .const import DOMAIN, Transport
@@ -25,11 +26,13 @@ from .coordinator import (
 )
 from .entity import device_identifier, device_info
 from .intent import async_setup_intents
+from .missed_calls import MissedCalls
 from .push import async_remove_push, async_start_push, chosen_transport
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.SELECT,
     Platform.SENSOR,
@@ -83,8 +86,11 @@ async def _async_start_events(hass: HomeAssistant, entry: PbxConfigEntry) -> Non
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> None:
-    """Take back what the entry registered on the PBX (its push subscriptions)."""
+    """Take back what the entry registered on the PBX (its push subscriptions), and delete
+    what the integration kept of its calls."""
     await async_remove_push(hass, entry)
+    await CallLog(hass, entry.entry_id, lambda _: False).async_remove()
+    await MissedCalls(hass, entry.entry_id).async_remove()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:

@@ -27,6 +27,7 @@ from .api import (
     Vendor,
 )
 from .api.models import PbxInfo
+from .caller_names import UserNamesError, parse_user_names
 from .connection import (
     CONNECTIONS,
     ConnectionField,
@@ -36,6 +37,7 @@ from .connection import (
     create_client,
 )
 from .const import (
+    CONF_CALLER_NAMES,
     CONF_DEFAULT_EXTENSION,
     CONF_EXTENSIONS,
     CONF_TRANSPORT,
@@ -324,6 +326,11 @@ class PbxOptionsFlow(OptionsFlowWithReload):
             default = user_input.get(CONF_DEFAULT_EXTENSION)
             if default and chosen and default not in chosen:
                 errors[CONF_DEFAULT_EXTENSION] = "default_not_included"
+            try:
+                parse_user_names(user_input.get(CONF_CALLER_NAMES))
+            except UserNamesError as err:
+                errors[CONF_CALLER_NAMES] = "caller_name_line"
+                placeholders["line"] = err.line
             for field in vendor_options:
                 value = user_input.get(field.key)
                 if field.check is None or value is None or value == "":
@@ -358,6 +365,11 @@ class PbxOptionsFlow(OptionsFlowWithReload):
                 )
             ),
         }
+        schema[
+            vol.Optional(
+                CONF_CALLER_NAMES, description={"suggested_value": values.get(CONF_CALLER_NAMES)}
+            )
+        ] = selector.TextSelector(selector.TextSelectorConfig(multiline=True))
         offered = transports(client)
         push_address = None
         if Transport.WEBHOOK in offered:
@@ -380,7 +392,11 @@ class PbxOptionsFlow(OptionsFlowWithReload):
             step_id="init",
             data_schema=vol.Schema(schema),
             errors=errors,
-            description_placeholders={"push_url": push_address or "-", **placeholders},
+            description_placeholders={
+                "push_url": push_address or "-",
+                "line": "-",
+                **placeholders,
+            },
         )
 
 

@@ -23,6 +23,8 @@ MANUFACTURERS: Final = {
 }
 
 CONF_EXTENSIONS: Final = "extensions"
+CONF_CALLER_NAMES: Final = "caller_names"
+"""Option: the user's own caller names, one `number = Name` per line."""
 """Option: the extension numbers brought into Home Assistant (absent: all of them)."""
 CONF_DEFAULT_EXTENSION: Final = "default_extension"
 """Option: the extension that `dial` and voice commands use when none is given."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
 import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,27 +24,44 @@ from homeassistant.util import dt as dt_util
 from .api import PbxAuthError, PbxClient, PbxError
 from .api.models import (
     AgentChange,
+    CallDirection,
     CallEvent,
     CallsChange,
     Capability,
     ChannelChange,
     ExtensionChange,
     InboundCallRequest,
+    Mailbox,
     PbxEvent,
     PbxInfo,
     QueueAgent,
     QueueChange,
     Snapshot,
     TrunkChange,
+    VoicemailChange,
     WakeupAlarm,
 )
-from .const import CONF_EXTENSIONS, DOMAIN, EVENT_CALL, EVENT_INBOUND_CALL, LOGGER
+from .call_log import CallLog
+from .caller_names import CallerName, CallerNames
+from .const import (
+    CONF_CALLER_NAMES,
+    CONF_EXTENSIONS,
+    DOMAIN,
+    EVENT_CALL,
+    EVENT_INBOUND_CALL,
+    LOGGER,
+)
+from .missed_calls import MissedCalls
 
 type CallListener = Callable[[dict[str, Any]], None]
-type StateChange = ExtensionChange | TrunkChange | QueueChange | AgentChange | CallsChange
+type StateChange = (
+    ExtensionChange | TrunkChange | QueueChange | AgentChange | CallsChange | VoicemailChange
+)
 """A change of what the PBX is (not a call event): pushed, or confirmed after a command."""
 
 RECENT_CALLS = 100
+NAMED_CALLS = 1000
+"""Calls whose caller name is remembered, so that every event of a call shows the same."""
 
 
 class _ReadFailuresAsWarnings(logging.Filter):
@@ -109,13 +126,16 @@ def shown_values(snapshot: Snapshot) -> dict[SubjectKey, Any]:
 
 
 def shown_value(snapshot: Snapshot, key: SubjectKey) -> Any:
-    """What the entities of one subject show: an extension together with its alarms
-    (`None` when the PBX has no such subject)."""
+    """What the entities of one subject show: an extension together with its alarms and its
+    mailbox (`None` when the PBX has no such subject)."""
     kind, ident = key
     if kind == Subject.EXTENSION:
         extension = snapshot.extensions.get(ident)
         alarms = snapshot.alarms.get(ident)
-        return (extension, alarms) if extension is not None and alarms else extension
+        mailbox = snapshot.voicemail.get(ident)
+        if extension is None or (not alarms and mailbox is None):
+            return extension
+        return (extension, alarms, mailbox)
     if kind == Subject.TRUNK:
         return snapshot.trunks.get(ident)
     if kind == Subject.QUEUE:
@@ -205,6 +225,16 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self.pbx_device_id: str | None = None
         """The device registry id of the PBX's own device, once registered."""
         self._shown_subjects: tuple[Snapshot, Any, list[SubjectKey]] | None = None
+        self.caller_names = CallerNames(
+            client, entry.options.get(CONF_CALLER_NAMES), self._run_lookup
+        )
+        self.call_log = CallLog(hass, entry.entry_id, self._call_active)
+        """The calls seen, for `pbx.get_call_history` where the PBX keeps no records."""
+        self.missed_calls = MissedCalls(hass, entry.entry_id)
+        self.call_log.async_add_settled_listener(self.missed_calls.async_call_settled)
+        self._pending_calls: deque[CallEvent] = deque()
+        self._announcer: asyncio.Task[None] | None = None
+        self._call_names: OrderedDict[str, CallerName] = OrderedDict()
 
     @property
     def has_live_events(self) -> bool:
@@ -223,7 +253,10 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         return self.client.info
 
     async def _async_setup(self) -> None:
-        """Log in and check this is still the PBX the entry was made for."""
+        """Read what was kept of calls, log in and check this is still the PBX the entry was
+        made for."""
+        await self.call_log.async_load()
+        await self.missed_calls.async_load()
         with map_errors():
             info = await self.client.async_connect()
         if info.unique_id != self.config_entry.unique_id:
@@ -344,6 +377,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         await self.async_stop_event_stream()
         async with self._read_lock:
             pass
+        await self.call_log.async_stop()
+        await self.missed_calls.async_flush()
 
     async def async_stop_event_stream(self) -> None:
         """Stop consuming the event stream, and wait until it stopped.
@@ -429,6 +464,12 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 },
             )
             return
+        if isinstance(event, VoicemailChange) and event.new is None:
+            # The PBX says a message arrived, not how many there are: read the mailboxes.
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} voicemail"
+            )
+            return
         if isinstance(event, ChannelChange):
             self.async_set_events_connected(event.connected)
             if event.connected:
@@ -493,17 +534,86 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             else:
                 calls[event.call_id] = event.call
             return replace(snapshot, calls=calls), [PBX_KEY]
+        if isinstance(event, VoicemailChange):
+            old_box = snapshot.voicemail.get(event.extension)
+            if event.new is None or event.extension not in snapshot.extensions:
+                return None
+            new_box = Mailbox(event.new, event.total if event.total is not None else None)
+            if new_box == old_box:
+                return None
+            voicemail = {**snapshot.voicemail, event.extension: new_box}
+            return replace(snapshot, voicemail=voicemail), [(Subject.EXTENSION, event.extension)]
         return None
 
     @callback
     def _fire_call(self, event: CallEvent) -> None:
+        """Announce a call event with its caller's name: at once when the name is known
+        without asking the PBX, else after the phonebook answered (or was too slow). Events
+        keep their order: one that waits holds back those behind it."""
+        if not self._pending_calls:
+            name = self._known_name(event)
+            if name is not None:
+                self._announce(event, name)
+                return
+        self._pending_calls.append(event)
+        if self._announcer is None:
+            self._announcer = self.config_entry.async_create_task(
+                self.hass, self._async_announce_pending(), f"{DOMAIN} caller names"
+            )
+
+    async def _async_announce_pending(self) -> None:
+        try:
+            while self._pending_calls:
+                event = self._pending_calls[0]
+                name = self._known_name(event)
+                if name is None:
+                    name = await self.caller_names.async_resolve(
+                        event.caller_number, event.caller_name
+                    )
+                self._pending_calls.popleft()
+                self._announce(event, name)
+        finally:
+            self._announcer = None
+
+    def _known_name(self, event: CallEvent) -> CallerName | None:
+        """The caller's name without waiting (`None`: the phonebook must be asked)."""
+        named = self._call_names.get(event.call_id) if event.call_id is not None else None
+        if named is not None and (named.name is not None or event.caller_name is None):
+            return named
+        return self.caller_names.resolve(
+            event.caller_number, event.caller_name, phonebook=self._from_outside(event)
+        )
+
+    def _from_outside(self, event: CallEvent) -> bool:
+        """Whether the caller is outside the PBX (only then is the phonebook asked)."""
+        if event.direction is not None:
+            return event.direction == CallDirection.INBOUND
+        return bool(event.caller_number) and event.caller_number not in self.data.extensions
+
+    def _run_lookup(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        return self.config_entry.async_create_background_task(
+            self.hass, coroutine, f"{DOMAIN} phonebook lookup"
+        )
+
+    def _call_active(self, call_id: str) -> bool:
+        snapshot: Snapshot | None = self.data
+        return snapshot is not None and call_id in snapshot.calls
+
+    @callback
+    def _announce(self, event: CallEvent, name: CallerName) -> None:
+        if event.call_id is not None:
+            self._call_names[event.call_id] = name
+            self._call_names.move_to_end(event.call_id)
+            while len(self._call_names) > NAMED_CALLS:
+                self._call_names.popitem(last=False)
         data: dict[str, Any] = {
             "entry_id": self.config_entry.entry_id,
             "extension": event.extension,
             "event_type": event.event_type.value,
             "call_id": event.call_id,
             "caller_number": event.caller_number,
-            "caller_name": event.caller_name,
+            "caller_name": name.name,
+            "caller_name_source": name.source.value if name.source else None,
             "callee_number": event.callee_number,
             "direction": event.direction.value if event.direction else None,
             "trunk": event.trunk,
@@ -512,6 +622,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         }
         fired = dt_util.utcnow()
         self.recent_calls.append(CallRecord(data, fired))
+        self.call_log.async_observe(data, fired)
+        self.missed_calls.async_observe(data, fired)
         self.hass.bus.async_fire(EVENT_CALL, data, time_fired=fired.timestamp())
         for listener in list(self._call_listeners.get(event.extension, ())):
             listener(data)

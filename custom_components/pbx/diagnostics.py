@@ -19,6 +19,8 @@ TO_REDACT = {
     "api_key",
     "agent_pin",
     "agent_logins",
+    "caller_names",
+    "extension_names",
     "webhook_secret",
     "access_token",
     "refresh_token",
@@ -49,5 +51,11 @@ async def async_get_config_entry_diagnostics(
             "connected": runtime.coordinator.events_connected,
         },
         "snapshot": async_redact_data(asdict(snapshot), TO_REDACT),
+        "caller_names": {
+            "phonebook": runtime.coordinator.caller_names.uses_phonebook,
+            "phonebook_lookups": runtime.coordinator.caller_names.lookups,
+            "cached_numbers": runtime.coordinator.caller_names.cached_numbers,
+        },
+        "calls_logged": runtime.coordinator.call_log.size,
         **({"client": client_counts} if (client_counts := runtime.client.diagnostics) else {}),
     }

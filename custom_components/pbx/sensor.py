@@ -1,4 +1,5 @@
-"""Sensors: extension and trunk states, next wake-up alarms, queue figures, active calls."""
+"""Sensors: extension and trunk states, next wake-up alarms, queue figures, active calls,
+missed calls and voicemail."""
 
 from __future__ import annotations
 
@@ -166,6 +167,86 @@ class PbxSensor(PbxEntity, SensorEntity):
         return None if attributes_fn is None else attributes_fn(self.coordinator.config_entry)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PbxCountSensorDescription(SensorEntityDescription):
+    """A count the integration keeps or the PBX tells beside a subject's own values."""
+
+    subject: Subject
+    exists_fn: Callable[[frozenset[Capability]], bool] = lambda _: True
+
+
+MISSED_CALLS_SENSORS: tuple[PbxCountSensorDescription, ...] = (
+    PbxCountSensorDescription(
+        key="missed_calls", translation_key="missed_calls", subject=Subject.EXTENSION
+    ),
+    PbxCountSensorDescription(
+        key="missed_calls", translation_key="pbx_missed_calls", subject=Subject.PBX
+    ),
+)
+
+VOICEMAIL_SENSORS: tuple[PbxCountSensorDescription, ...] = (
+    PbxCountSensorDescription(
+        key="voicemail",
+        translation_key="voicemail",
+        subject=Subject.EXTENSION,
+        exists_fn=has_capability(Capability.VOICEMAIL),
+    ),
+)
+
+
+class PbxMissedCallsSensor(PbxEntity, SensorEntity):
+    """Missed calls of an extension (or, on the PBX, outside calls nobody answered) since the
+    count was last cleared; kept by the integration across restarts."""
+
+    entity_description: PbxCountSensorDescription
+
+    @property
+    def _extension(self) -> str | None:
+        return None if self.subject_key[0] == Subject.PBX else self.subject_key[1]
+
+    async def async_added_to_hass(self) -> None:
+        """Hear of the count's changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.missed_calls.async_add_listener(
+                self._extension, self.async_write_ha_state
+            )
+        )
+
+    @property
+    def native_value(self) -> int:
+        """Missed calls since the last clearing."""
+        return self.coordinator.missed_calls.get(self._extension).count
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The last missed call: caller number and name, and when."""
+        count = self.coordinator.missed_calls.get(self._extension)
+        return {
+            "last_caller_number": count.last_number,
+            "last_caller_name": count.last_name,
+            "last_missed": count.last_time,
+        }
+
+
+class PbxVoicemailSensor(PbxEntity, SensorEntity):
+    """New (unheard) voicemail messages of an extension; `total` counts every message."""
+
+    entity_description: PbxCountSensorDescription
+
+    @property
+    def native_value(self) -> int | None:
+        """New messages, unknown where the PBX told nothing of this mailbox."""
+        mailbox = self.coordinator.data.voicemail.get(self.subject_key[1])
+        return None if mailbox is None else mailbox.new
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Every message kept, where the PBX tells it."""
+        mailbox = self.coordinator.data.voicemail.get(self.subject_key[1])
+        return {"total": None if mailbox is None else mailbox.total}
+
+
 class PbxNextWakeupSensor(PbxEntity, SensorEntity):
     """When the extension's next enabled wake-up alarm rings.
 
@@ -229,3 +310,7 @@ async def async_setup_entry(
     """Add sensors for every subject, now and as the PBX gains subjects."""
     async_add_described_entities(entry, async_add_entities, SENSORS, PbxSensor)
     async_add_described_entities(entry, async_add_entities, WAKEUP_SENSORS, PbxNextWakeupSensor)
+    async_add_described_entities(
+        entry, async_add_entities, MISSED_CALLS_SENSORS, PbxMissedCallsSensor
+    )
+    async_add_described_entities(entry, async_add_entities, VOICEMAIL_SENSORS, PbxVoicemailSensor)

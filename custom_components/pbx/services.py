@@ -21,6 +21,7 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv
 
 from .api.models import AgentAction, Capability, ListenMode, WakeupAlarm, Weekday
+from .call_history import async_setup_history_services
 from .const import DOMAIN
 from .coordinator import PbxConfigEntry
 from .errors import pbx_errors
@@ -377,3 +378,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_QUEUE_AGENT, _async_queue_agent, QUEUE_AGENT_SCHEMA)
     register(DOMAIN, SERVICE_ACCEPT_INBOUND_CALL, _async_accept_inbound_call, INBOUND_SCHEMA)
     register(DOMAIN, SERVICE_REJECT_INBOUND_CALL, _async_reject_inbound_call, INBOUND_SCHEMA)
+    async_setup_history_services(hass, TARGET_SCHEMA)

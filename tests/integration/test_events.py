@@ -82,6 +82,7 @@ async def test_answered_call_end_to_end(
         "call_id",
         "caller_number",
         "caller_name",
+        "caller_name_source",
         "callee_number",
         "direction",
         "trunk",

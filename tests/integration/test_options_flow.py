@@ -27,6 +27,7 @@ async def test_options_pick_extensions_and_default(
     assert [str(key) for key in result["data_schema"].schema] == [
         CONF_EXTENSIONS,
         CONF_DEFAULT_EXTENSION,
+        "caller_names",
         CONF_TRANSPORT,
         "webhook_secret",  # Yeastar's own option
     ]
@@ -95,6 +96,7 @@ async def test_options_without_a_choice_of_transport(
     assert [str(key) for key in result["data_schema"].schema] == [
         CONF_EXTENSIONS,
         CONF_DEFAULT_EXTENSION,
+        "caller_names",
     ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_DEFAULT_EXTENSION: "105"}

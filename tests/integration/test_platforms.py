@@ -185,10 +185,11 @@ async def test_values_of_a_known_snapshot(
 async def test_capabilities_decide_the_entities(
     hass: HomeAssistant, entry: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
-    """A PBX without DND, alarms, agents, registration or events gets only sensors."""
+    """A PBX without DND, alarms, agents, registration or events gets only sensors, and the
+    buttons that clear missed calls (the integration counts them itself)."""
     await setup_with(hass, entry, mock_client(frozenset({Capability.DIAL})))
     domains = {e.domain for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)}
-    assert domains == {"sensor"}
+    assert domains == {"sensor", "button"}
     keys = {
         e.unique_id.rsplit("-", 1)[-1]
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)

@@ -95,6 +95,7 @@ async def test_yeastar_pushes_instead_of_websocket(
         "call_id": call.call_id,
         "caller_number": "5550100",
         "caller_name": None,  # Yeastar's call events carry no name for an outside caller
+        "caller_name_source": None,
         "callee_number": "101",
         "direction": "inbound",
         "trunk": call.trunk,

@@ -50,6 +50,8 @@ SERVICES = (
     "queue_agent",
     "accept_inbound_call",
     "reject_inbound_call",
+    "get_call_history",
+    "clear_missed_calls",
 )
 
 

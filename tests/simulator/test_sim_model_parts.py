@@ -8,7 +8,17 @@ import pytest
 
 from simulator import model
 
-PARTS = ("alarms", "call_control", "calls", "changes", "errors", "inventory", "office", "routing")
+PARTS = (
+    "alarms",
+    "call_control",
+    "calls",
+    "changes",
+    "directory",
+    "errors",
+    "inventory",
+    "office",
+    "routing",
+)
 
 
 @pytest.mark.parametrize("name", sorted(set(model.__all__) - {"PbxModel"}))
@@ -28,6 +38,7 @@ def test_pbx_model_is_every_part() -> None:
         ("routing", "CallRouting"),
         ("call_control", "CallControl"),
         ("alarms", "WakeUpAlarms"),
+        ("directory", "SiteDirectory"),
     ):
         assert issubclass(
             model.PbxModel, getattr(importlib.import_module(f"simulator.{part}"), base)

@@ -13,7 +13,9 @@ import aiohttp
 from .errors import PbxConnectionError, PbxTlsError, PbxUnsupportedError
 from .models import (
     AgentAction,
+    CallRecord,
     Capability,
+    HistoryQuery,
     ListenMode,
     PbxEvent,
     PbxInfo,
@@ -244,6 +246,21 @@ class PbxClient(abc.ABC):
     ) -> None:
         """Log an agent in or out of a queue, or pause / unpause it."""
         raise self._unsupported(Capability.QUEUE_AGENTS)
+
+    # Directory and records ------------------------------------------------------------
+
+    async def async_lookup_name(self, number: str) -> str | None:
+        """The name the PBX's phonebooks or contacts give an outside number (`PHONEBOOK`).
+
+        `None` when no entry has that number. One request (or a small bounded few) per call:
+        the integration caches the answers.
+        """
+        raise self._unsupported(Capability.PHONEBOOK)
+
+    async def async_call_history(self, query: HistoryQuery) -> list[CallRecord]:
+        """The PBX's records of ended calls that match `query`, newest first, at most
+        `query.limit` (`CALL_HISTORY`); read page by page, a bounded number of pages."""
+        raise self._unsupported(Capability.CALL_HISTORY)
 
     async def async_accept_inbound(self, call_id: str) -> None:
         """Let an inbound call the PBX asked about through."""

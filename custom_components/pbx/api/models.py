@@ -41,6 +41,13 @@ class Capability(StrEnum):
     """The PBX pushes events over HTTP (`PbxClient.parse_push`)."""
     POLLED_CALLS = "polled_calls"
     """No push at all: the event stream polls active calls (`polling.PolledCallsClient`)."""
+    PHONEBOOK = "phonebook"
+    """The PBX finds the name of an outside number in its phonebooks or contacts
+    (`PbxClient.async_lookup_name`)."""
+    CALL_HISTORY = "call_history"
+    """The PBX keeps call records the client reads (`PbxClient.async_call_history`)."""
+    VOICEMAIL = "voicemail"
+    """The PBX tells how many voicemail messages each extension has (`Snapshot.voicemail`)."""
 
 
 class ExtensionState(StrEnum):
@@ -323,7 +330,61 @@ type PbxEvent = (
     | QueueChange
     | CallsChange
     | ChannelChange
+    | VoicemailChange
 )
+
+
+@dataclass(frozen=True, slots=True)
+class VoicemailChange:
+    """Pushed news of an extension's mailbox: its counts where the PBX tells them, else that
+    a message arrived (`None` counts: read the mailbox again)."""
+
+    extension: str
+    new: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """The voicemail messages of one extension."""
+
+    new: int
+    """Messages not listened to yet."""
+    total: int | None = None
+    """Every message kept, where the PBX tells it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One ended call as the PBX's call records keep it (`PbxClient.async_call_history`)."""
+
+    call_id: str
+    started: datetime
+    """When the call started, time zone aware."""
+    answered: bool
+    direction: CallDirection | None = None
+    duration: int | None = None
+    """Seconds from start to end."""
+    caller_number: str | None = None
+    caller_name: str | None = None
+    callee_number: str | None = None
+    extension: str | None = None
+    """The extension the call was on: the caller's of an outbound call, the one that answered
+    (or, unanswered, was rung) of an inbound one."""
+    trunk: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """Which call records `PbxClient.async_call_history` returns (all filters together)."""
+
+    extension: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    direction: CallDirection | None = None
+    missed_only: bool = False
+    """Only inbound (or internal) calls nobody answered."""
+    limit: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +415,8 @@ class Snapshot:
     calls: dict[str, Call] = field(default_factory=dict)
     alarms: dict[str, tuple[WakeupAlarm, ...]] = field(default_factory=dict)
     """Wake-up alarms per extension number, where the PBX has them."""
+    voicemail: dict[str, Mailbox] = field(default_factory=dict)
+    """Mailboxes per extension number, where the PBX tells them (`Capability.VOICEMAIL`)."""
 
     @property
     def active_calls(self) -> int:
