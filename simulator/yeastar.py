@@ -7,6 +7,9 @@ tokens live 30 min and refresh tokens 24 h, at most 8 valid tokens per applicati
 logins block the address, a WebSocket silent for 60 s is dropped, webhook posts are signed
 (``X-Signature``, Base64 HMAC-SHA256 of the raw body with the webhook's secret).
 
+Company contacts (``company_contact/search``), call records (``cdr/search``) and voicemail
+(``vm/query``) are served by :mod:`simulator.yeastar_directory`.
+
 Where the pages are silent the guess is marked ``Assumed:`` in a comment; the main ones:
 
 - wrong client id/secret answers errcode 20004 (the pages list no code for it);
@@ -52,6 +55,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from . import yeastar_directory as directory
 from .faults import Faults
 from .model import (
     WEEKDAYS,
@@ -328,6 +332,9 @@ class YeastarServer(SimServer):
             "wakeupcall/create": ("POST", self._wakeup_create, True),
             "wakeupcall/update": ("POST", self._wakeup_update, True),
             "wakeupcall/delete": ("GET", self._wakeup_delete, True),
+            "company_contact/search": ("GET", self._directory(directory.contact_search), True),
+            "cdr/search": ("GET", self._directory(directory.cdr_search), True),
+            "vm/query": ("GET", self._directory(directory.vm_query), True),
         }
 
     # ----------------------------------------------------------------- knobs and test helpers
@@ -558,6 +565,21 @@ class YeastarServer(SimServer):
         del self._tokens[token.access]
         self._close_subscribers(lambda sub: sub.token == token.access)
         return _ok()
+
+    # ----------------------------------------------------------------- directory and records
+
+    def _directory(self, handler: Callable[[YeastarServer, Json], Json]) -> Handler:
+        """A handler of `yeastar_directory`, its refusals mapped to the API's error codes."""
+
+        def handle(request: web.Request, args: Json) -> Json:
+            try:
+                return _ok(**handler(self, args))
+            except directory.ParameterError:
+                raise ApiError(PARAMETER_ERROR) from None
+            except directory.NotFound:
+                raise ApiError(NOT_FOUND) from None
+
+        return handle
 
     # ----------------------------------------------------------------- system and inventory
 

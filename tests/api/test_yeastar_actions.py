@@ -66,6 +66,9 @@ async def test_capabilities(fresh: YeastarClient) -> None:
         Capability.INBOUND_CONTROL,
         Capability.EVENT_STREAM,
         Capability.WEBHOOK_EVENTS,
+        Capability.PHONEBOOK,
+        Capability.CALL_HISTORY,
+        Capability.VOICEMAIL,
     }
 
 

@@ -3,10 +3,12 @@
 Events arrive over the WebSocket `subscribe` (`async_events`) or the webhook (`parse_push`), both
 carrying the envelope `{"type": N, "sn": serial, "msg": JSON string or object}`. Call events come
 from the call states (30011) through `CallTracker`, so one ring gives one `incoming` however many
-messages announce it; the CDR (30012) arrives after the call already ended and is not used.
+messages announce it; the CDR (30012) arrives after the call already ended and only tells of a
+new voicemail (status `VOICEMAIL`).
 
 Modules: `wire` (what travels over the API and its decoding), `session` (requests and tokens),
-`stream` (the event socket and webhook, the call state), `client` (`YeastarClient`).
+`stream` (the event socket and webhook, the call state), `directory` (caller names, call history,
+voicemail counts), `client` (`YeastarClient`).
 """
 
 # Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html

@@ -1,5 +1,5 @@
-"""`YeastarClient`: the PBX's identity, its snapshot and the actions (on the session and the
-event stream of `session.py` and `stream.py`)."""
+"""`YeastarClient`: the PBX's identity, its snapshot and the actions (on the session, the
+event stream and the directory reads of `session.py`, `stream.py` and `directory.py`)."""
 
 # Vendor reference: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/api-interfaces-and-events-summary.html
 #   also: https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-extension-list.html
@@ -39,7 +39,7 @@ from ..models import (
     busiest_state,
 )
 from ..parse import as_bool, as_int, as_list, as_mapping, as_str
-from .stream import YeastarStream
+from .directory import YeastarDirectory
 from .wire import (
     CALL_TYPES,
     ERR_NOT_FOUND,
@@ -59,7 +59,7 @@ from .wire import (
 _LOGGER = logging.getLogger(__name__)
 
 
-class YeastarClient(YeastarStream):
+class YeastarClient(YeastarDirectory):
     """Talks to a Yeastar P550/P560/P570 (or Cloud Edition) over its OpenAPI."""
 
     vendor: ClassVar[Vendor] = Vendor.YEASTAR
@@ -113,6 +113,9 @@ class YeastarClient(YeastarStream):
                 Capability.INBOUND_CONTROL,
                 Capability.EVENT_STREAM,
                 Capability.WEBHOOK_EVENTS,
+                Capability.PHONEBOOK,
+                Capability.CALL_HISTORY,
+                Capability.VOICEMAIL,
             }
         )
 
@@ -137,6 +140,7 @@ class YeastarClient(YeastarStream):
             firmware=as_str(data.get("firmware_version")),
             serial=serial,
         )
+        self._learn_clock(data)
         return self.info
 
     # Snapshot ------------------------------------------------------------------------
@@ -173,8 +177,14 @@ class YeastarClient(YeastarStream):
         }
         calls = {call_id: self._named(call) for call_id, call in calls.items()}
         self._resync_calls(calls, since)
+        voicemail = await self._fetch_voicemail(extensions)
         return Snapshot(
-            extensions=extensions, trunks=trunks, queues=queues, calls=calls, alarms=alarms
+            extensions=extensions,
+            trunks=trunks,
+            queues=queues,
+            calls=calls,
+            alarms=alarms,
+            voicemail=voicemail,
         )
 
     def _remember_extensions(self, extensions: Iterable[Extension]) -> None:

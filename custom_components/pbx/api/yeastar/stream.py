@@ -38,6 +38,7 @@ from ..models import (
     InboundCallRequest,
     PbxEvent,
     TrunkChange,
+    VoicemailChange,
     busiest_state,
 )
 from ..parse import as_int, as_str
@@ -342,8 +343,13 @@ class YeastarStream(YeastarSession):
         if kind == EVENT_CDR:
             # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/event-new-cdr.html
             # The call ended with its 30011 already (the tracker measured the duration); a
-            # CDR that arrives after that cannot change an event already fired.
-            return []
+            # CDR that arrives after that cannot change an event already fired. Its status
+            # VOICEMAIL ("the callee ... received a new voicemail") is the only voicemail news
+            # the PBX pushes (no event has mailbox counts): read the callee's mailbox again.
+            if (as_str(msg.get("status")) or "").upper() != "VOICEMAIL":
+                return []
+            callee = as_str(msg.get("call_to"))
+            return [] if callee is None else [VoicemailChange(callee)]
         number = as_str(msg.get("extension"))
         status = (as_str(msg.get("status")) or "").lower()
         if number is None or kind not in (EVENT_REGISTRATION, EVENT_EXTENSION_CALL, EVENT_PRESENCE):
