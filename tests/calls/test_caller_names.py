@@ -64,7 +64,7 @@ async def test_the_users_list_wins(pbx: Pbx) -> None:
     result = await pbx.hass.config_entries.options.async_configure(
         flow["flow_id"],
         {
-            **{key: value for key, value in pbx.entry.options.items()},
+            **dict(pbx.entry.options),
             "caller_names": "# family\n+1 555 0100 103 = Auntie Mia\n555-0100 = Front door\n",
         },
     )

@@ -34,7 +34,9 @@ async def test_a_missed_call_is_counted_cleared_and_kept(pbx: Pbx) -> None:
     await pbx.wait(lambda: pbx.state(pbx_counter) == "1")
 
     await pbx.hass.services.async_call(
-        "button", "press", {"entity_id": pbx.entity(f"ext-{EXTENSION}-clear_missed_calls")},
+        "button",
+        "press",
+        {"entity_id": pbx.entity(f"ext-{EXTENSION}-clear_missed_calls")},
         blocking=True,
     )
     assert pbx.state(counter) == "0"
@@ -86,8 +88,7 @@ async def test_an_answered_call_is_not_missed(pbx: Pbx) -> None:
 async def test_every_extension_has_its_counter_and_button(pbx: Pbx) -> None:
     registry = er.async_get(pbx.hass)
     unique_ids = {
-        entry.unique_id
-        for entry in er.async_entries_for_config_entry(registry, pbx.entry.entry_id)
+        entry.unique_id for entry in er.async_entries_for_config_entry(registry, pbx.entry.entry_id)
     }
     uid = pbx.entry.unique_id
     for number in pbx.model.extensions:

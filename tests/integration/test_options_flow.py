@@ -129,3 +129,23 @@ async def test_options_show_the_push_address_before_pushes_are_chosen(
     )
     await hass.async_block_till_done()
     assert loaded_entry.data["push_url"] == address
+
+
+async def test_a_caller_name_line_that_does_not_parse_is_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"caller_names": "+1 555 0100 = Grandma\nGrandpa without a number"},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"caller_names": "caller_name_line"}
+    assert result["description_placeholders"]["line"] == "Grandpa without a number"
+    assert "caller_names" not in loaded_entry.options
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"caller_names": "+1 555 0100 = Grandma"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options["caller_names"] == "+1 555 0100 = Grandma"

@@ -16,6 +16,7 @@ SHORTEST_SUFFIX = 6
 """A number with fewer digits than this is an extension or a short code: compared whole."""
 
 _NOT_DIALLED = re.compile(r"[\s\-./()\u00a0]")
+_DIALLED = re.compile(r"\+?[0-9*#]+")
 
 
 def normalise(number: str) -> str:
@@ -25,6 +26,8 @@ def normalise(number: str) -> str:
     so that such a number only ever matches itself.
     """
     text = _NOT_DIALLED.sub("", number.strip())
+    if not _DIALLED.fullmatch(text):
+        return number.strip()
     if text.startswith("00") and text[2:].isdigit():
         return "+" + text[2:]
     return text
