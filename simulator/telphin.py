@@ -7,7 +7,8 @@ client id, list URLs ending with ``/``, HTTP 429 with ``Retry-After`` / ``X-Rate
 extension numbers named ``{client id}*{number}``, click-to-call (``callback``), current calls
 (``call_list``) with hang-up (``DELETE``, 204) and call control (``PUT``, ``action`` +
 ``send_dst``), and extension event subscriptions whose events are delivered form-encoded to their
-URLs when calls change.
+URLs when calls change (and ``voicemail`` when a message is left); the call records
+(``call_history``) and the voicemail list are in :mod:`simulator.telphin_directory`.
 
 Where the documents are silent, the assumptions are marked ``ASSUMED`` in comments; the main ones:
 
@@ -62,6 +63,7 @@ from yarl import URL
 from .faults import Faults
 from .model import Change, PbxModel, SimCall, SimError, SimExtension, SimLeg, SimQueue
 from .server import SimServer
+from .telphin_directory import StatsGate, add_routes as add_record_routes, voicemail_event
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -211,6 +213,8 @@ class TelphinServer(SimServer):
         """Extensions whose current-call items say ``real_call: false``."""
         self.ignore_paging = False
         self.duplicate_events = False
+        self.stats = StatsGate()
+        """``call_history`` requests in progress (one at a time) and their ``delay``."""
         self.tokens_issued = 0
         self.deliveries: list[Delivery] = []
         self.subscriptions: dict[int, Subscription] = {}
@@ -303,6 +307,7 @@ class TelphinServer(SimServer):
         app.router.add_get(API + "/extension/{ext}/event/", self._list_events)
         app.router.add_post(API + "/extension/{ext}/event/", self._add_event)
         app.router.add_delete(API + "/extension/{ext}/event/{event}", self._delete_event)
+        add_record_routes(self, app, API)
 
     async def on_start(self) -> None:
         """Follow the model's calls and start delivering events."""
@@ -404,6 +409,10 @@ class TelphinServer(SimServer):
         expires = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if expires is None or expires <= time.monotonic():
             raise ApiError(401, "The access token is missing, invalid or expired")
+
+    def check_client(self, request: web.Request) -> None:
+        """Refuse a request without a valid token, or for another account (``@me`` or its id)."""
+        self._check_client(request)
 
     def _check_client(self, request: web.Request) -> None:
         self._auth(request)
@@ -673,13 +682,26 @@ class TelphinServer(SimServer):
             for sub_id in [s.id for s in self.subscriptions.values() if s.extension_id == gone]:
                 del self.subscriptions[sub_id]
             return
+        if change.kind == "voicemail" and change.action == "added" and change.voicemail:
+            number = change.extension or ""
+            if number in self.model.extensions:
+                self._push(
+                    self.extension_id(number),
+                    "voicemail",
+                    voicemail_event(self, number, change.voicemail),
+                )
+            return
         if change.kind != "call" or change.call is None:
             return
         for ext_id, kind, fields in self.render_events(change.call, change.action, change.at):
-            for sub in list(self.subscriptions.values()):
-                if sub.extension_id == ext_id and sub.event_type == kind:
-                    for _ in range(2 if self.duplicate_events else 1):
-                        self._outbox.put_nowait((sub, fields))
+            self._push(ext_id, kind, fields)
+
+    def _push(self, ext_id: int, kind: str, fields: dict[str, str]) -> None:
+        """Queue an event for the extension's subscriptions of its type."""
+        for sub in list(self.subscriptions.values()):
+            if sub.extension_id == ext_id and sub.event_type == kind:
+                for _ in range(2 if self.duplicate_events else 1):
+                    self._outbox.put_nowait((sub, fields))
 
     def render_events(
         self, call: SimCall, action: str, now: float

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 import datetime as dt
 import logging
 import time
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
@@ -283,6 +283,7 @@ def test_description_and_capabilities(session: aiohttp.ClientSession) -> None:
         Capability.TRANSFER,
         Capability.WEBHOOK_EVENTS,
         Capability.EVENT_STREAM,
+        Capability.CALL_HISTORY,
     }
     assert client.poll_interval == 30.0
     assert client.calls_poll_interval == 5.0
@@ -969,7 +970,9 @@ async def deliver(
 ) -> list[PbxEvent]:
     """The call events of what Telphin pushed (the status changes beside them aside)."""
     await telphin.drain()
-    events = [e for e in receiver.parse(client) if not isinstance(e, ExtensionChange)]
+    events: list[PbxEvent] = [
+        e for e in receiver.parse(client) if not isinstance(e, ExtensionChange)
+    ]
     receiver.pushes.clear()
     return events
 
@@ -1486,7 +1489,7 @@ async def test_polled_events(
 ) -> None:
     client.calls_poll_interval = 0.02  # type: ignore[misc]
     telphin.blocked.add("108")
-    stream = cast(AsyncGenerator[PbxEvent], client.async_events())
+    stream = client.async_events()
     try:
         assert await next_matching(stream, lambda e: isinstance(e, ChannelChange)) == ChannelChange(
             True
@@ -1534,7 +1537,7 @@ async def test_polling_that_never_connects(session: aiohttp.ClientSession, model
     await server.stop()
     client = make_client(session, port)
     client.calls_poll_interval = 0.01  # type: ignore[misc]
-    stream = cast(AsyncGenerator[PbxEvent], client.async_events())
+    stream = client.async_events()
     try:
         assert await next_matching(stream, lambda e: True) == ChannelChange(False)
         with pytest.raises(TimeoutError):

@@ -5,15 +5,20 @@ OAuth2 `client_credentials` tokens (no refresh token: a new token on expiry or o
 all its applications: a budget, polls paced to it, a 429 waited out until the hour ends), the
 account's limits (`/limit/`), and call events either pushed by Telphin to a URL the client
 registers on every extension (`/extension/{id}/event/`, within the account's subscription limit)
-or derived from polling the account's current calls.
+or derived from polling the account's current calls; the account's call records
+(`/call_history/`). The API has no phonebook, and its voicemail list tells no message as heard
+or new: no voicemail counts.
 
 Modules: `wire` (paths, names and numbers, dates, error texts), `push` (pushed events into
 call events and statuses, `PushReader`), `budget` (the hourly request limit), `limits`
-(`/limit/`), `session` (requests, the token), `client` (`TelphinClient`).
+(`/limit/`), `records` (call records read), `session` (requests, the token), `client`
+(`TelphinClient`).
 """
 
 # Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("API Request Rules", "Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)")
 #   request limits: https://ringme-confluence.atlassian.net/wiki/spaces/Ringme/pages/1901920568/API
+#   call records: https://ucom4b.atlassian.net/wiki/spaces/RACD/pages/28311707/Call+History+call_history
+#   voicemail (no heard state, so not offered): https://ucom4b.atlassian.net/wiki/spaces/RACD/pages/26411078/Voice+Mail+voicemail
 
 from __future__ import annotations
 

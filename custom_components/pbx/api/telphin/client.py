@@ -1,7 +1,7 @@
 """`TelphinClient`: the account's identity, its snapshot, the actions and push subscriptions
 (on the session of `session.py`)."""
 
-# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)")
+# Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Current Calls (current_calls)", "Callback (callback)", "Internal Number (extension)", "Call History (/call_history/)")
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from ..models import (
     Call,
     CallDirection,
     CallLeg,
+    CallRecord,
     Capability,
     ChannelChange,
     Extension,
     ExtensionState,
+    HistoryQuery,
     PbxEvent,
     PbxInfo,
     Snapshot,
@@ -35,6 +37,18 @@ from ..parse import as_bool, as_list, as_mapping, as_str
 from .budget import DEFAULT_REQUESTS_PER_HOUR, HOUR, PbxRateLimitError
 from .limits import LIMIT_PATH, AccountLimits, parse_limits
 from .push import PUSH_EVENT_TYPES, PUSH_METHOD, PushReader
+from .records import (
+    HISTORY_PAGE_SIZE,
+    HISTORY_PATH,
+    MAX_HISTORY_REQUESTS,
+    api_time,
+    history_page,
+    matches,
+    parse_record,
+    server_flow,
+    unique_newest,
+    windows,
+)
 from .session import TelphinSession
 from .wire import (
     PhoneExtension,
@@ -72,6 +86,12 @@ class TelphinClient(TelphinSession):
         Capability.PAGING: "Telphin's API has no paging",
         Capability.WAKEUP_ALARMS: "Telphin's API has no wake-up alarms",
         Capability.QUEUE_AGENTS: "queue agents are not supported for Telphin",
+        # The reference's resources (https://ucom4b.atlassian.net/wiki/spaces/RACD/) have no
+        # phonebook or contacts: names come only with the calls (CallerIDName).
+        Capability.PHONEBOOK: "Telphin's API has no phonebook or contacts",
+        # The voicemail list has no heard/unheard state, so the number of new messages
+        # cannot be told: https://ucom4b.atlassian.net/wiki/spaces/RACD/pages/26411078/Voice+Mail+voicemail
+        Capability.VOICEMAIL: "Telphin's voicemail list does not tell which messages were heard",
     }
 
     def __init__(
@@ -123,6 +143,7 @@ class TelphinClient(TelphinSession):
         self._pushes_lost = False
         """Subscriptions were found missing and are not made again yet: no push arrives."""
         self._read_events: list[PbxEvent] = []
+        self._history_lock = asyncio.Lock()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -134,6 +155,7 @@ class TelphinClient(TelphinSession):
                 Capability.TRANSFER,
                 Capability.WEBHOOK_EVENTS,
                 Capability.EVENT_STREAM,
+                Capability.CALL_HISTORY,
             }
         )
 
@@ -781,3 +803,47 @@ class TelphinClient(TelphinSession):
     def parse_push(self, method: str, headers: Mapping[str, str], body: bytes) -> list[PbxEvent]:
         """Turn one event Telphin pushed (form-encoded) into call events (`PushReader`)."""
         return self._push.parse(method, headers, body, self._numbers_by_id)
+
+    # Call records ----------------------------------------------------------------------
+
+    async def async_call_history(self, query: HistoryQuery) -> list[CallRecord]:
+        """The account's call records that match `query`, newest first (`call_history`).
+
+        The API filters the period, the extension and (where one suffices) the direction;
+        the rest is filtered here. At most `MAX_HISTORY_REQUESTS` requests, one at a time:
+        the API refuses a second statistics request while one is running.
+        """
+        # https://ucom4b.atlassian.net/wiki/spaces/RACD/pages/28311707/Call+History+call_history
+        params: dict[str, Any] = {"order": "desc", "per_page": HISTORY_PAGE_SIZE}
+        if query.extension is not None:
+            params["extension_id"] = (await self._extension(query.extension)).vendor_id
+        if (flow := server_flow(query)) is not None:
+            params["flow"] = flow
+        found: list[CallRecord] = []
+        sent = 0
+        async with self._history_lock:
+            for start, end in windows(query, dt.datetime.now(dt.UTC)):
+                page = 1
+                while sent < MAX_HISTORY_REQUESTS and len(found) < query.limit:
+                    sent += 1
+                    reply = await self._api(
+                        "GET",
+                        HISTORY_PATH,
+                        params={
+                            **params,
+                            "start_datetime": api_time(start),
+                            "end_datetime": api_time(end),
+                            "page": page,
+                        },
+                    )
+                    batch = history_page(reply, HISTORY_PAGE_SIZE)
+                    for item in batch.items:
+                        record = parse_record(item, self._numbers_by_id)
+                        if record is not None and matches(record, query):
+                            found.append(record)
+                    if len(batch.items) < batch.per_page:
+                        break
+                    page += 1
+                if sent >= MAX_HISTORY_REQUESTS or len(found) >= query.limit:
+                    break
+        return unique_newest(found, query.limit)

@@ -2,7 +2,8 @@
 
 Telphin posts `dial-in`, `dial-out`, `answer` and `hangup` for every extension the client
 subscribed (`/extension/{id}/event/`); `PushReader` remembers each extension's part in a call
-so that repeated announcements give one event.
+so that repeated announcements give one event. Any other event type (`voicemail` among them) is
+ignored.
 """
 
 # Vendor reference: https://ucom4b.atlassian.net/wiki/spaces/RACD/ ("Internal Number (extension)": its event subscriptions; "Status properties (call_property)")

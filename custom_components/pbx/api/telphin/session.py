@@ -30,6 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 TOKEN_MARGIN = 60.0
 """Get a new token this many seconds before the current one expires."""
 DEFAULT_TOKEN_LIFETIME = 3600
+CONCURRENT_STATS = b"concurrent request not allowed"
 
 
 class TelphinSession(PolledCallsClient):
@@ -106,7 +107,10 @@ class TelphinSession(PolledCallsClient):
         # https://ringme-confluence.atlassian.net/wiki/spaces/Ringme/pages/1901920568/API
         self.budget.spend(what)
         status, body, headers = await self._http(method, url, **kwargs)
-        if status != 429:
+        if status != 429 or CONCURRENT_STATS in body.lower():
+            # "Stats request already exists, concurrent request not allowed": a 429 about
+            # another statistics request in progress, not about the hourly limit (a refusal
+            # like any other; github.com/xdimedrolx/telphin-go-sdk, testdata).
             self.budget.note_headers(headers, what)
             return status, body
         until = self.budget.note_refused(headers, what)
