@@ -132,6 +132,7 @@ def markdown(stored: dict[str, Any]) -> str:
                 else ""
             )
         lines.append(f"| {vendor} | " + " | ".join(ratios) + f" | {BATCH_LIMITS[vendor]} |")
+    lines += other_figures(figures)
     soak = [f for f in figures.values() if f["group"] == "soak"]
     if soak:
         lines += ["", "## Soak: a simulated day", "", "| PBX | figure | value | note |"]
@@ -140,6 +141,39 @@ def markdown(stored: dict[str, Any]) -> str:
             lines.append(f"| {f['vendor']} | {f['metric']} | {cell(f)} | {f['note']} |")
     lines += ["", "![Cost against extension count](benchmarks.png)", ""]
     return "\n".join(lines)
+
+
+OTHER_GROUPS = {
+    "caller_names": (
+        "Caller names",
+        "1 000 calls from 1 000 numbers of the PBX's phonebook, each number calling twice. The"
+        " latency's floor: calls from numbers of the user's own list (no lookup), in the same run.",
+    ),
+    "card": (
+        "Switchboard card",
+        "The card in a real Chromium against a real Home Assistant; floor: the same page with"
+        " Home Assistant's own entities card for as many entities.",
+    ),
+}
+
+
+def other_figures(figures: dict[str, dict[str, Any]]) -> list[str]:
+    """A table per group of figures besides latency, scale and soak."""
+    lines: list[str] = []
+    for group, (title, text) in OTHER_GROUPS.items():
+        found = sorted(
+            (f for f in figures.values() if f["group"] == group),
+            key=lambda f: (f["vendor"], f["variant"], f["metric"]),
+        )
+        if not found:
+            continue
+        lines += ["", f"## {title}", "", text, "", "| vendor | case | figure | value | note |"]
+        lines.append("| --- | --- | --- | --- | --- |")
+        for f in found:
+            lines.append(
+                f"| {f['vendor']} | {f['variant']} | {f['metric']} | {cell(f)} | {f['note']} |"
+            )
+    return lines
 
 
 def plot(stored: dict[str, Any], path: Path) -> None:

@@ -320,3 +320,54 @@ async def test_a_call_id_names_its_pbx(
     call_id = next(iter(coordinator.data.calls))
     await hass.services.async_call(DOMAIN, "hangup", {"call_id": call_id}, blocking=True)
     assert call.call_id not in shop.calls
+
+
+async def test_caller_name_automation(
+    hass: HomeAssistant, sites: tuple[MockConfigEntry, MockConfigEntry], model: PbxModel
+) -> None:
+    """"Who is calling" names a caller the hotel's phonebook knows, and a number it does not."""
+    notified = async_mock_service(hass, "notify", "mobile_app_my_phone")
+    assert await async_setup_component(
+        hass, "automation", {"automation": [automation("Who is calling")]}
+    )
+    # The phonebook has Mia Laurent as 0015550100103; the PBX sends no name.
+    known = model.inbound_call("+1 555 0100 103", "101")
+    await wait_until(hass, lambda: bool(notified))
+    assert notified[0].data == {
+        "title": "Mia Laurent",
+        "message": "Mia Laurent is calling extension 101.",
+    }
+    model.hangup(known.call_id)
+    stranger = model.inbound_call("+15550177777", "102")
+    await wait_until(hass, lambda: len(notified) == 2)
+    assert notified[1].data == {
+        "title": "Unknown caller",
+        "message": "+15550177777 is calling extension 102.",
+    }
+    model.hangup(stranger.call_id)
+
+
+async def test_history_example(
+    hass: HomeAssistant, sites: tuple[MockConfigEntry, MockConfigEntry], model: PbxModel
+) -> None:
+    """The history example finds the reception's missed call, then clears its count."""
+    hotel, _ = sites
+    missed = model.inbound_call("+15550100177", "101")
+    await wait_until(hass, lambda: missed.call_id in hotel.runtime_data.coordinator.data.calls)
+    model.hangup(missed.call_id)
+    counter = "sensor.reception_101_missed_calls"
+    await wait_until(hass, lambda: hass.states.get(counter).state == "1")
+    block = next(b for b in yaml_blocks() if b.startswith("# The reception's last five"))
+    steps = [
+        yaml.safe_load(step)
+        for step in re.split(r"^(?=action:)", block, flags=re.MULTILINE)
+        if step.startswith("action:")
+    ]
+    script = Script(hass, cv.SCRIPT_SCHEMA(steps), "README example", DOMAIN)
+    result = await script.async_run({}, Context())
+    await hass.async_block_till_done()
+    assert result is not None
+    calls = result.variables["history"]["calls"]
+    assert [call["caller_number"] for call in calls][:1] == ["+15550100177"]
+    assert all(call["answered"] is False for call in calls)
+    assert hass.states.get(counter).state == "0"
