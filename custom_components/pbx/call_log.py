@@ -179,6 +179,8 @@ class CallLog:
         """The logged calls that match `query`, newest first, at most `query.limit`."""
         found: list[CallRecord] = []
         for call in reversed(self._calls.values()):
+            if query.missed_only and call.ended is None:
+                continue  # still ringing: not missed yet
             record = call.record()
             if matches(record, query, set(call.extensions)):
                 found.append(record)

@@ -1,4 +1,5 @@
-"""Voice commands: Assist intents to call, page, set wake-up alarms and ask who called last.
+"""Voice commands: Assist intents to call, page, set wake-up alarms, and ask who called (last),
+how many calls were missed and whether voicemail waits.
 
 Each intent has a description and a slot schema, so that LLM-based Assist agents offer it as a
 tool; `custom_sentences/en/pbx.yaml` (at the repository's root) gives Home Assistant's built-in
@@ -33,10 +34,19 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.util import dt as dt_util
 
-from .api.models import Capability, Extension
+from .api.models import CallDirection, Capability, Extension
+from .call_history import ATTR_DIRECTION, ATTR_END, ATTR_LIMIT, ATTR_START, async_call_history
 from .const import CONF_DEFAULT_EXTENSION, DOMAIN
 from .coordinator import PbxConfigEntry
-from .intent_speech import call_speech, last_caller_speech, page_speech, wakeup_speech
+from .intent_speech import (
+    call_history_speech,
+    call_speech,
+    last_caller_speech,
+    missed_calls_speech,
+    page_speech,
+    voicemail_speech,
+    wakeup_speech,
+)
 from .services import (
     ATTR_DATE,
     ATTR_DAYS,
@@ -69,7 +79,12 @@ INTENT_CALL: Final = "PbxCall"
 INTENT_PAGE: Final = "PbxPage"
 INTENT_SET_WAKEUP: Final = "PbxSetWakeup"
 INTENT_LAST_CALLER: Final = "PbxLastCaller"
-INTENTS: Final = (INTENT_CALL, INTENT_PAGE, INTENT_SET_WAKEUP, INTENT_LAST_CALLER)
+INTENT_MISSED_CALLS: Final = "PbxMissedCalls"
+INTENT_CALL_HISTORY: Final = "PbxCallHistory"
+INTENT_VOICEMAIL: Final = "PbxVoicemail"
+QUESTIONS: Final = (INTENT_LAST_CALLER, INTENT_MISSED_CALLS, INTENT_CALL_HISTORY, INTENT_VOICEMAIL)
+"""The intents that only read (the others act on the phone system)."""
+INTENTS: Final = (INTENT_CALL, INTENT_PAGE, INTENT_SET_WAKEUP, *QUESTIONS)
 """The intents this integration registers; `llm.py` offers them to LLM agents."""
 
 SLOT_NAME: Final = "name"
@@ -82,11 +97,15 @@ SLOT_PERIOD: Final = "period"
 SLOT_TIME: Final = "time"
 SLOT_DAYS: Final = "days"
 SLOT_EXTENSION: Final = "extension"
+SLOT_DAY: Final = "day"
 SLOT_SPEECH: Final = "pbx_speech"
 """Fixed slot of the sentence file's sentences: "responses" when its `responses:` answer."""
 
 _EPOCH: Final = dt.datetime.fromtimestamp(0, dt.UTC)
 _PERIODS: Final = ("am", "pm")
+_DAYS_AGO: Final = {"today": 0, "yesterday": 1}
+HISTORY_CALLS: Final = 3
+"""Calls the call history intent tells (the latest)."""
 
 
 def _text(value: Any) -> str:
@@ -161,7 +180,16 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
     second time (a second registration would replace the handlers, with a warning).
     """
     registered = {handler.intent_type for handler in intent.async_get(hass)}
-    for handler in (CallIntent(), PageIntent(), SetWakeupIntent(), LastCallerIntent()):
+    handlers: tuple[intent.IntentHandler, ...] = (
+        CallIntent(),
+        PageIntent(),
+        SetWakeupIntent(),
+        LastCallerIntent(),
+        MissedCallsIntent(),
+        CallHistoryIntent(),
+        VoicemailIntent(),
+    )
+    for handler in handlers:
         if handler.intent_type not in registered:
             intent.async_register(hass, handler)
 
@@ -216,6 +244,29 @@ def _extension(
     if (extension := find_extension(entry, text)) is None:
         raise intent.IntentHandleError(f"{entry.title} has no extension called {text}.")
     return extension
+
+
+def _scope(
+    hass: HomeAssistant, text: str | None, role: str
+) -> tuple[PbxConfigEntry, Extension | None]:
+    """The PBX and extension a question is about: the one named, else the default extension,
+    else (none said and no default extension) the whole PBX (`None`)."""
+    entry = _choose_entry(hass, [text], needs_default=text is None or is_self(text))
+    if text is None and not entry.options.get(CONF_DEFAULT_EXTENSION):
+        return entry, None
+    return entry, _extension(hass, entry, text, role)
+
+
+def _caller_slots(entry: PbxConfigEntry, number: str | None, name: str | None) -> dict[str, Any]:
+    """Who called: the number, the name, and the extension that has that number, if any."""
+    extensions = entry.runtime_data.coordinator.data.extensions
+    return {
+        "caller_number": number,
+        "caller_name": name,
+        "caller_extension": extensions[number].display_name
+        if number is not None and number in extensions
+        else None,
+    }
 
 
 def _spoken(err: HomeAssistantError) -> str:
@@ -568,12 +619,157 @@ def _call_slots(
     types = {other["event_type"] for other in same_call}
     return {
         "found": True,
-        "caller_number": number,
-        "caller_name": data["caller_name"],
-        "caller_extension": extensions[number].display_name if number in extensions else None,
+        **_caller_slots(entry, number, data["caller_name"]),
         "extension": data["extension"],
         "rang": [extensions[n].display_name if n in extensions else n for n in rung],
         "missed": "missed" in types and "answered" not in types,
         "call_id": data["call_id"],
         "time": when.isoformat() if when else None,
     }
+
+
+_EXTENSION_OR_PBX: Final = (
+    "The extension asked about (a name or number, or 'me' for the default extension); leave "
+    "out for the default extension, or the whole PBX when it has none"
+)
+
+
+class MissedCallsIntent(PbxIntentHandler):
+    """Tell how many calls an extension (or the PBX) missed, and the last of them."""
+
+    intent_type = INTENT_MISSED_CALLS
+    description = (
+        "Tells how many calls an extension missed (rang it and were not answered) since its "
+        "count was last cleared, and who the last of them was from and when. Without an "
+        "extension: the default extension's, or the whole PBX's outside calls that nobody "
+        "answered when no default extension is set."
+    )
+    slot_schema = {vol.Optional(SLOT_EXTENSION, description=_EXTENSION_OR_PBX): _optional_text}
+
+    async def async_answer(
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Read the missed-call count (the coordinator's `missed_calls`)."""
+        response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        entry, extension = _scope(intent_obj.hass, slots.get(SLOT_EXTENSION), "you mean")
+        number = extension.number if extension is not None else None
+        missed = entry.runtime_data.coordinator.missed_calls.get(number)
+        speech_slots = {
+            "pbx": entry.title,
+            "scope": extension.display_name if extension is not None else entry.title,
+            "extension": number,
+            "count": missed.count,
+            **_caller_slots(entry, missed.last_number, missed.last_name),
+            "time": missed.last_time,
+        }
+        return speech_slots, missed_calls_speech(speech_slots, dt_util.utcnow())
+
+
+def _day(value: Any) -> str | None:
+    """ "today" or "yesterday" (any case), else the text as given."""
+    if _blank(value):
+        return None
+    return _text(value).strip().lower()
+
+
+class CallHistoryIntent(PbxIntentHandler):
+    """Tell the latest calls that came in to an extension (or the PBX)."""
+
+    intent_type = INTENT_CALL_HISTORY
+    description = (
+        f"Tells who called an extension: the latest {HISTORY_CALLS} calls that came in from "
+        "outside, each caller, when, and whether it was missed; from the PBX's call records "
+        "where it keeps them, else from the calls Home Assistant saw. Without an extension: "
+        "the default extension's, or the whole PBX's when no default extension is set."
+    )
+    slot_schema = {
+        vol.Optional(SLOT_EXTENSION, description=_EXTENSION_OR_PBX): _optional_text,
+        vol.Optional(
+            SLOT_DAY,
+            description="Only the calls of 'today' or 'yesterday'; leave out for any time",
+        ): _day,
+    }
+
+    async def async_answer(
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Read the history (`call_history.async_call_history`), inbound calls only."""
+        hass = intent_obj.hass
+        response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        day = slots.get(SLOT_DAY)
+        if day is not None and day not in _DAYS_AGO:
+            raise intent.IntentHandleError(
+                f"I can tell the calls of today or yesterday, not of {day}."
+            )
+        entry, extension = _scope(hass, slots.get(SLOT_EXTENSION), "you mean")
+        data: dict[str, Any] = {
+            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+            ATTR_DIRECTION: CallDirection.INBOUND,
+            ATTR_LIMIT: HISTORY_CALLS,
+        }
+        if extension is not None:
+            data[ATTR_EXTENSION] = extension.number
+        if day is not None:
+            midnight = dt_util.start_of_local_day() - dt.timedelta(days=_DAYS_AGO[day])
+            data[ATTR_START] = midnight
+            if day == "yesterday":
+                data[ATTR_END] = dt_util.start_of_local_day()
+        _, records = await async_call_history(hass, data)
+        active = entry.runtime_data.coordinator.data.calls
+        calls = [
+            {
+                **_caller_slots(entry, record.caller_number, record.caller_name),
+                "time": record.started.isoformat(),
+                # A call still ringing is not missed yet.
+                "missed": not record.answered and record.call_id not in active,
+                "call_id": record.call_id,
+            }
+            for record in records[:HISTORY_CALLS]
+        ]
+        speech_slots = {
+            "pbx": entry.title,
+            "scope": extension.display_name if extension is not None else entry.title,
+            "extension": extension.number if extension is not None else None,
+            "day": day,
+            "calls": calls,
+        }
+        return speech_slots, call_history_speech(speech_slots, dt_util.utcnow())
+
+
+class VoicemailIntent(PbxIntentHandler):
+    """Tell how many voicemail messages an extension has, new and in all."""
+
+    intent_type = INTENT_VOICEMAIL
+    description = (
+        "Tells how many voicemail (voice) messages wait in an extension's mailbox: how many "
+        "are new (not listened to yet) and, where the PBX tells it, how many in all."
+    )
+    slot_schema = {
+        vol.Optional(
+            SLOT_EXTENSION,
+            description="Whose mailbox: an extension's name or number, e.g. 'room 204'; leave "
+            "out (or 'me') for the default extension",
+        ): _optional_text,
+    }
+
+    async def async_answer(
+        self, intent_obj: intent.Intent, slots: dict[str, Any], response: intent.IntentResponse
+    ) -> tuple[dict[str, Any], str]:
+        """Read the mailbox (the coordinator's `voicemail`)."""
+        hass = intent_obj.hass
+        response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        text = slots.get(SLOT_EXTENSION)
+        entry = _choose_entry(hass, [text], needs_default=text is None or is_self(text))
+        require_capability(entry, Capability.VOICEMAIL, "read voicemail")
+        owner = _extension(hass, entry, text, "you mean")
+        mailbox = entry.runtime_data.coordinator.data.voicemail.get(owner.number)
+        if mailbox is None:
+            raise intent.IntentHandleError(f"{owner.display_name} has no voicemail box.")
+        speech_slots = {
+            "pbx": entry.title,
+            "owner": owner.display_name,
+            "extension": owner.number,
+            "new": mailbox.new,
+            "total": mailbox.total,
+        }
+        return speech_slots, voicemail_speech(speech_slots)

@@ -50,18 +50,66 @@ def last_caller_speech(slots: Mapping[str, Any], now: dt.datetime) -> str:
     if not slots["found"]:
         scope = f" for {slots['extension_name']}" if slots["extension_name"] else ""
         return f"No call has come in{scope} since Home Assistant connected to the PBX."
-    name, number = slots["caller_name"], slots["caller_number"]
-    if not name and slots["caller_extension"]:
-        caller = slots["caller_extension"]
-    elif name and number:
-        caller = f"{name} ({number})"
-    else:
-        caller = name or number or "an unknown caller"
-    speech = f"The last call was from {caller} to {_and(slots['rang'])}"
+    speech = f"The last call was from {_caller(slots)} to {_and(slots['rang'])}"
     if slots["time"] is not None:
         speech += f", {describe_when(dt.datetime.fromisoformat(slots['time']), now)}"
     if slots["missed"]:
         speech += "; nobody answered"
+    return f"{speech}."
+
+
+def _caller(slots: Mapping[str, Any]) -> str:
+    """A caller as said: its extension, "Alice (5550100)", "Alice", the number, or unknown."""
+    name, number = slots["caller_name"], slots["caller_number"]
+    if not name and slots["caller_extension"]:
+        return str(slots["caller_extension"])
+    if name and number:
+        return f"{name} ({number})"
+    return str(name or number or "an unknown caller")
+
+
+def _count(count: int, thing: str) -> str:
+    """ "1 missed call", "3 missed calls"."""
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
+def missed_calls_speech(slots: Mapping[str, Any], now: dt.datetime) -> str:
+    """ "Reception (101) has 2 missed calls; the last was from Alice (5550100), 5 minutes
+    ago." (or "has no missed calls")."""
+    if not slots["count"]:
+        return f"{slots['scope']} has no missed calls."
+    speech = f"{slots['scope']} has {_count(slots['count'], 'missed call')}"
+    speech += f"; the last was from {_caller(slots)}"
+    if slots["time"] is not None:
+        speech += f", {describe_when(dt.datetime.fromisoformat(slots['time']), now)}"
+    return f"{speech}."
+
+
+def call_history_speech(slots: Mapping[str, Any], now: dt.datetime) -> str:
+    """ "The last 2 calls to Reception (101) were from Alice (5550100) just now (missed) and
+    5550199 today at 9:15." (or "No call has come in for Reception (101) today.")."""
+    day = f" {slots['day']}" if slots["day"] else ""
+    calls = slots["calls"]
+    if not calls:
+        return f"No call has come in for {slots['scope']}{day}."
+    items = [
+        f"{_caller(call)} {describe_when(dt.datetime.fromisoformat(call['time']), now)}"
+        + (" (missed)" if call["missed"] else "")
+        for call in calls
+    ]
+    if len(calls) == 1:
+        return f"The last call to {slots['scope']}{day} was from {items[0]}."
+    return f"The last {len(calls)} calls to {slots['scope']}{day} were from {_and(items)}."
+
+
+def voicemail_speech(slots: Mapping[str, Any]) -> str:
+    """ "Front desk (102) has 2 new voice messages (5 in all)." (or "no voice messages")."""
+    new, total = slots["new"], slots["total"]
+    if not new and total == 0:
+        return f"{slots['owner']} has no voice messages."
+    speech = f"{slots['owner']} has {_count(new, 'new voice message') if new else 'no new voice messages'}"
+    if total is not None and total > new:
+        speech += f" ({total} in all)"
     return f"{speech}."
 
 

@@ -9,7 +9,7 @@ from homeassistant.helpers import intent
 from homeassistant.helpers.llm import LLM_API_ASSIST, IntentTool, LLMContext, Tool
 
 from .const import DOMAIN
-from .intent import INTENT_LAST_CALLER, INTENTS
+from .intent import INTENTS, QUESTIONS
 
 try:
     from homeassistant.helpers.llm import ToolAnnotations
@@ -38,8 +38,8 @@ def async_get_tools(hass: HomeAssistant, llm_context: LLMContext, api_id: str) -
         tool.integration = DOMAIN
         if ToolAnnotations is not None:
             # Calls, pages and alarms act on the phone system outside Home Assistant;
-            # asking who called last only reads.
-            read_only = handler.intent_type == INTENT_LAST_CALLER
+            # questions (who called, missed calls, voicemail) only read.
+            read_only = handler.intent_type in QUESTIONS
             tool.annotations = ToolAnnotations(
                 read_only=read_only, destructive=False, open_world=not read_only
             )

@@ -1262,7 +1262,7 @@ async def test_built_in_agent(
     response = await say("set a wake-up call for the manager at half past six on mondays")
     assert speech(response) == "Wake-up call set for Manager (103) at 6:30 on Mondays."
 
-    response = await say("who called the kitchen")
+    response = await say("who called the kitchen last")
     assert speech(response) == (
         "No call has come in for Kitchen (104) since Home Assistant connected to the PBX."
     )
