@@ -84,12 +84,16 @@ def fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
-def record(figure: Figure) -> Figure:
+CARD_RESULTS = RESULTS.parent / "card.json"
+"""Where the browser tests keep the switchboard card's figures (the report adds them)."""
+
+
+def record(figure: Figure, results: Path = RESULTS) -> Figure:
     """Print the figure's line and merge it into the results file."""
     print(f"\n{figure.line()}")  # noqa: T201
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        stored = json.loads(RESULTS.read_text())
+        stored = json.loads(results.read_text())
     except FileNotFoundError, ValueError:
         stored = {}
     figures = stored.get("figures", {})
@@ -101,5 +105,5 @@ def record(figure: Figure) -> Figure:
         "load": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    RESULTS.write_text(json.dumps(stored, indent=1, sort_keys=True))
+    results.write_text(json.dumps(stored, indent=1, sort_keys=True))
     return figure

@@ -69,6 +69,7 @@ async def ring_all(hass: HomeAssistant, model: PbxModel, numbers: list[str]) -> 
     return samples
 
 
+@pytest.mark.timeout(900)  # 3 000 calls; MiRTA's are polled
 @pytest.mark.parametrize("vendor", PHONEBOOK_VENDORS)
 async def test_a_thousand_callers(
     hass: HomeAssistant, vendor: str, monkeypatch: pytest.MonkeyPatch
@@ -88,10 +89,14 @@ async def test_a_thousand_callers(
         await wait_until(hass, lambda: entry.runtime_data.coordinator.events_connected is not False)
         assert Capability.PHONEBOOK in entry.runtime_data.client.capabilities
         calling = [number.replace(" ", "") for number in numbers]
-        floor = await ring_all(hass, model, floor_numbers)
         before = phonebook_requests(server)
         first = await ring_all(hass, model, calling)
-        again = await ring_all(hass, model, calling)
+        # Cached and listed numbers in turn, so that both meet the same Home Assistant.
+        floor: list[float] = []
+        again: list[float] = []
+        for start in range(0, NUMBERS, len(floor_numbers)):
+            again += await ring_all(hass, model, calling[start : start + len(floor_numbers)])
+            floor += await ring_all(hass, model, floor_numbers)
         requests = phonebook_requests(server) - before
         names = entry.runtime_data.coordinator.caller_names
         assert names.lookups == NUMBERS

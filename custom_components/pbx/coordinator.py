@@ -31,7 +31,6 @@ from .api.models import (
     ChannelChange,
     ExtensionChange,
     InboundCallRequest,
-    Mailbox,
     PbxEvent,
     PbxInfo,
     QueueAgent,
@@ -54,9 +53,7 @@ from .const import (
 from .missed_calls import MissedCalls
 
 type CallListener = Callable[[dict[str, Any]], None]
-type StateChange = (
-    ExtensionChange | TrunkChange | QueueChange | AgentChange | CallsChange | VoicemailChange
-)
+type StateChange = ExtensionChange | TrunkChange | QueueChange | AgentChange | CallsChange
 """A change of what the PBX is (not a call event): pushed, or confirmed after a command."""
 
 RECENT_CALLS = 100
@@ -464,7 +461,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 },
             )
             return
-        if isinstance(event, VoicemailChange) and event.new is None:
+        if isinstance(event, VoicemailChange):
             # The PBX says a message arrived, not how many there are: read the mailboxes.
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), f"{DOMAIN} voicemail"
@@ -534,15 +531,6 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
             else:
                 calls[event.call_id] = event.call
             return replace(snapshot, calls=calls), [PBX_KEY]
-        if isinstance(event, VoicemailChange):
-            old_box = snapshot.voicemail.get(event.extension)
-            if event.new is None or event.extension not in snapshot.extensions:
-                return None
-            new_box = Mailbox(event.new, event.total if event.total is not None else None)
-            if new_box == old_box:
-                return None
-            voicemail = {**snapshot.voicemail, event.extension: new_box}
-            return replace(snapshot, voicemail=voicemail), [(Subject.EXTENSION, event.extension)]
         return None
 
     @callback

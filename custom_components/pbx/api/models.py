@@ -336,12 +336,10 @@ type PbxEvent = (
 
 @dataclass(frozen=True, slots=True)
 class VoicemailChange:
-    """Pushed news of an extension's mailbox: its counts where the PBX tells them, else that
-    a message arrived (`None` counts: read the mailbox again)."""
+    """The PBX tells that an extension's mailbox changed (a message was left), not its counts:
+    the mailboxes are read again."""
 
     extension: str
-    new: int | None = None
-    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
