@@ -20,7 +20,9 @@ EXTENSIONS = 1000
 # Where the vendor's API pages its extension list (Yeastar, Synway, Telphin), the count grows
 # with the pages; elsewhere it is the same at 100 extensions as at 1 000.
 MAX_REQUESTS: dict[str, int] = {
-    "yeastar": 40,  # queue/call_status: one request per queue (it takes the queue's id)
+    # queue/call_status: one request per queue (it takes the queue's id); vm/query: the
+    # mailboxes of 100 extensions per request, as many as the extension list's pages
+    "yeastar": 60,
     "synway": 31,
     "mirta": 64,  # 25 of them DND gets (one per extension, in turns at scale)
     "voipsun": 6,

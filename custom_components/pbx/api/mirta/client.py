@@ -40,6 +40,7 @@ from ..models import (
 from ..numbers import SHORTEST_SUFFIX
 from ..parse import as_bool, as_list, as_mapping, as_str
 from ..polling import PolledCallsClient
+from ..reuse import SnapshotReuse
 from .directory import MirtaDirectory
 from .wire import (
     DEFAULT_PATH,
@@ -133,6 +134,7 @@ class MirtaClient(PolledCallsClient):
         self._extensions: dict[str, Extension] = {}
         self._queue_ids: dict[str, str] = {}
         self._queues: dict[str, Queue] = {}
+        self._reuse = SnapshotReuse()
         """The last queues read, standing in for the details a failing request did not give."""
         self._dnd_limit = asyncio.Semaphore(DND_CONCURRENCY)
         self._dnd: dict[str, bool | None] = {}
@@ -316,7 +318,7 @@ class MirtaClient(PolledCallsClient):
                 for agent in queue.agents
             )
             queues[key] = replace(queue, agents=agents)
-        return Snapshot(extensions=extensions, queues=queues, calls=calls)
+        return self._reuse(Snapshot(extensions=extensions, queues=queues, calls=calls))
 
     # Reference (BLFS, CHANNELS (cache=no)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_fetch_calls(self) -> Snapshot:
@@ -348,7 +350,7 @@ class MirtaClient(PolledCallsClient):
                 )
             extensions[number] = with_legs(base, legs.get(number, []))
         self._extensions.update(extensions)
-        return Snapshot(extensions=extensions, calls=calls)
+        return self._reuse(Snapshot(extensions=extensions, calls=calls))
 
     def _parse_extension(self, item: Mapping[str, Any]) -> Extension | None:
         """The few fields the integration needs of an ``INFO extensions`` record.

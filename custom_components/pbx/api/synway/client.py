@@ -43,6 +43,7 @@ from ..models import (
     WakeupAlarm,
 )
 from ..parse import as_int, as_list, as_mapping, as_str
+from ..reuse import SnapshotReuse
 from .callbook import CallBook, FollowedCall
 from .records import CDRS, read_history
 from .session import HEARTBEAT_AFTER, SynwaySession
@@ -118,6 +119,7 @@ class SynwayClient(SynwaySession):
             report_url_scheme=report_url_scheme,
         )
         self.calls = CallBook()
+        self._reuse = SnapshotReuse()
         self._paused: dict[tuple[str, str], bool] = {}
         """(queue, agent) -> paused, as reports and this client's pauses told it; the only
         source for a static agent, which `agent_query` does not answer for."""
@@ -185,8 +187,10 @@ class SynwayClient(SynwaySession):
         self.calls.known_extensions = set(extensions)
         self.calls.prune(live, queued)
         calls = {call_id: call.to_call() for call_id, call in self.calls.calls.items()}
-        return Snapshot(
-            extensions=extensions, trunks=trunks, queues=queues_, calls=calls, alarms=alarms
+        return self._reuse(
+            Snapshot(
+                extensions=extensions, trunks=trunks, queues=queues_, calls=calls, alarms=alarms
+            )
         )
 
     async def _fetch_extension_pages(self) -> list[Mapping[str, Any]]:

@@ -34,6 +34,7 @@ from ..models import (
     Vendor,
 )
 from ..parse import as_bool, as_list, as_mapping, as_str
+from ..reuse import SnapshotReuse
 from .budget import DEFAULT_REQUESTS_PER_HOUR, HOUR, PbxRateLimitError
 from .limits import LIMIT_PATH, AccountLimits, parse_limits
 from .push import PUSH_EVENT_TYPES, PUSH_METHOD, PushReader
@@ -133,6 +134,7 @@ class TelphinClient(TelphinSession):
         self.extensions_ttl = EXTENSIONS_TTL
         """Seconds the extension list (and the account's limits) is used before it is read again."""
         self._last_snapshot: Snapshot | None = None
+        self._reuse = SnapshotReuse()
         self.limits = AccountLimits()
         """The account's limits, as `/limit/` told them."""
         self._subscription_limit_told = False
@@ -311,7 +313,7 @@ class TelphinClient(TelphinSession):
             )
             for ext in self._extensions.values()
         }
-        return Snapshot(extensions=extensions, calls=calls)
+        return self._reuse(Snapshot(extensions=extensions, calls=calls))
 
     def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState]:
         in_calls = call_states(legs_of(calls))

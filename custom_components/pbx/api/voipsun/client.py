@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..parse import as_bool, as_int, as_str
 from ..polling import PolledCallsClient
+from ..reuse import SnapshotReuse
 from .agents import AgentLogin, agent_of, extension_of
 from .wire import (
     ERR_AUTH,
@@ -140,6 +141,7 @@ class VoipsunClient(PolledCallsClient):
         self._queue_numbers: frozenset[str] = frozenset()
         self._inventory_known = False
         self._primaries: dict[str, str] = {}
+        self._reuse = SnapshotReuse()
         self.request_timeout = REQUEST_TIMEOUT
         """Seconds one API request may take."""
 
@@ -303,11 +305,8 @@ class VoipsunClient(PolledCallsClient):
             for name, trunk in trunks.items()
         }
         self._extensions = self._with_states(calls)
-        return Snapshot(
-            extensions=self._extensions,
-            trunks=trunks,
-            queues=queues,
-            calls=calls,
+        return self._reuse(
+            Snapshot(extensions=self._extensions, trunks=trunks, queues=queues, calls=calls)
         )
 
     async def async_fetch_calls(self) -> Snapshot:
@@ -315,7 +314,7 @@ class VoipsunClient(PolledCallsClient):
         if not self._inventory_known:
             await self._refresh_inventory()
         calls = await self._fetch_calls()
-        return Snapshot(extensions=self._with_states(calls), calls=calls)
+        return self._reuse(Snapshot(extensions=self._with_states(calls), calls=calls))
 
     async def _fetch_calls(self) -> dict[str, Call]:
         primaries: dict[str, str] = {}
@@ -424,7 +423,7 @@ class VoipsunClient(PolledCallsClient):
         if reconnecting:
             await self._refresh_inventory()
         calls = await self._fetch_calls()
-        return Snapshot(extensions=self._with_states(calls), calls=calls)
+        return self._reuse(Snapshot(extensions=self._with_states(calls), calls=calls))
 
     # Actions -------------------------------------------------------------------------
 

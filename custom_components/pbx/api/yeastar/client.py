@@ -39,6 +39,7 @@ from ..models import (
     busiest_state,
 )
 from ..parse import as_bool, as_int, as_list, as_mapping, as_str
+from ..reuse import SnapshotReuse
 from .directory import YeastarDirectory
 from .wire import (
     CALL_TYPES,
@@ -95,6 +96,7 @@ class YeastarClient(YeastarDirectory):
         )
         self._extension_ids: dict[str, str] = {}
         self._queue_ids: dict[str, str] = {}
+        self._reuse = SnapshotReuse()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -178,13 +180,15 @@ class YeastarClient(YeastarDirectory):
         calls = {call_id: self._named(call) for call_id, call in calls.items()}
         self._resync_calls(calls, since)
         voicemail = await self._fetch_voicemail(extensions)
-        return Snapshot(
-            extensions=extensions,
-            trunks=trunks,
-            queues=queues,
-            calls=calls,
-            alarms=alarms,
-            voicemail=voicemail,
+        return self._reuse(
+            Snapshot(
+                extensions=extensions,
+                trunks=trunks,
+                queues=queues,
+                calls=calls,
+                alarms=alarms,
+                voicemail=voicemail,
+            )
         )
 
     def _remember_extensions(self, extensions: Iterable[Extension]) -> None:
