@@ -92,7 +92,12 @@ class CallerNames:
     ) -> None:
         """Read the user's list; lookups run as tasks made by `run_in_background`."""
         self._client = client
-        self._user = parse_user_names(user_names)
+        self._user_exact: dict[str, str] = {}
+        self._user_by_end: dict[str, list[tuple[str, str]]] = {}
+        for number, name in parse_user_names(user_names):
+            self._user_exact.setdefault(number, name)
+            if len(end := digits_of(number)[-SHORTEST_SUFFIX:]) == SHORTEST_SUFFIX:
+                self._user_by_end.setdefault(end, []).append((number, name))
         self._run = run_in_background
         self._clock = clock
         self._cache: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
@@ -110,10 +115,12 @@ class CallerNames:
         if not number:
             return None
         wanted = normalise(number)
-        exact = next((name for known, name in self._user if known == wanted), None)
-        if exact is not None:
+        if (exact := self._user_exact.get(wanted)) is not None:
             return exact
-        return next((name for known, name in self._user if same_number(known, wanted)), None)
+        # Two numbers that match end in the same `SHORTEST_SUFFIX` digits at least.
+        end = digits_of(wanted)[-SHORTEST_SUFFIX:]
+        candidates = self._user_by_end.get(end, ()) if len(end) == SHORTEST_SUFFIX else ()
+        return next((name for known, name in candidates if same_number(known, wanted)), None)
 
     def resolve(
         self, number: str | None, pbx_name: str | None, *, phonebook: bool = True

@@ -322,10 +322,13 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if self.last_update_success != self._published_success:
             changed = list(self._subject_listeners)
         else:
+            # The clients keep unchanged objects between reads (`api.reuse`): `is` is enough
+            # for most subjects, and `!=` compares the rest.
+            published = self._published
             changed = [
                 key
                 for key in self._subject_listeners
-                if current.get(key) != self._published.get(key)
+                if (now := current.get(key)) is not (before := published.get(key)) and now != before
             ]
         self._published = current
         self._published_success = self.last_update_success

@@ -32,7 +32,7 @@ def reuse[K, V](previous: Mapping[K, V] | None, fresh: dict[K, V]) -> dict[K, V]
         if old is value:
             continue
         if old is not _MISSING and old == value:
-            fresh[key] = old  # type: ignore[assignment]  # old is a V: it equals a V
+            fresh[key] = old
         else:
             changed = True
     if not changed and isinstance(previous, dict):
@@ -50,6 +50,11 @@ class SnapshotReuse:
     def __init__(self) -> None:
         """Nothing read yet."""
         self._last = Snapshot()
+
+    @property
+    def last(self) -> Snapshot:
+        """The collections the next snapshot is compared with (empty before the first)."""
+        return self._last
 
     def __call__(self, fresh: Snapshot) -> Snapshot:
         """`fresh`, with what it shares with the previous snapshots reused (see `reuse`)."""

@@ -304,15 +304,20 @@ class TelphinClient(TelphinSession):
     def _snapshot(self, items: list[Mapping[str, Any]]) -> Snapshot:
         calls = self._build_calls(items)
         states = self._states(calls)
-        extensions = {
-            ext.number: Extension(
-                number=ext.number,
-                name=ext.name,
-                state=states[ext.number],
-                vendor_id=ext.vendor_id,
-            )
-            for ext in self._extensions.values()
-        }
+        last = self._reuse.last.extensions  # made here alike: only these fields can differ
+        extensions: dict[str, Extension] = {}
+        for ext in self._extensions.values():
+            state = states[ext.number]
+            extension = last.get(ext.number)
+            if extension is None or (extension.name, extension.state, extension.vendor_id) != (
+                ext.name,
+                state,
+                ext.vendor_id,
+            ):
+                extension = Extension(
+                    number=ext.number, name=ext.name, state=state, vendor_id=ext.vendor_id
+                )
+            extensions[ext.number] = extension
         return self._reuse(Snapshot(extensions=extensions, calls=calls))
 
     def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState]:
