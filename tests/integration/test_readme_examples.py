@@ -325,7 +325,7 @@ async def test_a_call_id_names_its_pbx(
 async def test_caller_name_automation(
     hass: HomeAssistant, sites: tuple[MockConfigEntry, MockConfigEntry], model: PbxModel
 ) -> None:
-    """"Who is calling" names a caller the hotel's phonebook knows, and a number it does not."""
+    """ "Who is calling" names a caller the hotel's phonebook knows, and a number it does not."""
     notified = async_mock_service(hass, "notify", "mobile_app_my_phone")
     assert await async_setup_component(
         hass, "automation", {"automation": [automation("Who is calling")]}
