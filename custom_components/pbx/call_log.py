@@ -199,9 +199,8 @@ class CallLog:
     @callback
     def _settle(self, call_id: str) -> None:
         self._timers.pop(call_id, None)
-        call = self._calls.get(call_id)
-        if call is None or call.settled:
-            return
+        # Only a call the log holds and that is not over has a timer (`async_observe`).
+        call = self._calls[call_id]
         if self._is_active(call_id):
             self._arm(call_id)
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import datetime as dt
+import itertools
 import json
 import time
 
@@ -23,7 +24,7 @@ from custom_components.pbx.api.models import (
     Capability,
     HistoryQuery,
 )
-from custom_components.pbx.api.telphin import TelphinClient
+from custom_components.pbx.api.telphin import TelphinClient, records
 from custom_components.pbx.api.telphin.budget import (
     MAX_REQUESTS_PER_HOUR,
     PbxRateLimitError,
@@ -468,3 +469,48 @@ async def test_history_spends_the_hourly_budget(
     with pytest.raises(PbxRateLimitError):
         await client.async_call_history(HistoryQuery())
     assert telphin.requests == []
+
+
+async def test_records_the_api_should_not_have_sent_are_dropped(
+    client: TelphinClient, telphin: TelphinServer, model: PbxModel, clock: FakeClock
+) -> None:
+    """An answer with records outside the asked period or of another extension: filtered here
+    too. An extension's screen name that is only its username is no caller name."""
+    answered, missed, outbound, _ = make_calls(model, clock)
+
+    def widen(body: bytes) -> bytes:
+        reply = json.loads(body)
+        items = reply["call_history"]
+        items.append({**items[0], "call_uuid": "before", "init_time_gmt": "2001-01-01 00:00:00"})
+        items.append({**items[0], "call_uuid": "after", "init_time_gmt": "2099-01-01 00:00:00"})
+        stranger = telphin.extension_id("101")
+        items.append(
+            {
+                **items[0],
+                "call_uuid": "stranger",
+                "extension_id": stranger,
+                "bridged_username": None,
+            }
+        )
+        for item in items:
+            if item["call_uuid"] == outbound.call_id:
+                item["from_screen_name"] = item["from_username"]
+        return json.dumps(reply).encode()
+
+    telphin.faults.mangler = widen
+    telphin.faults.mangled_requests = {"call_history"}
+    period = HistoryQuery(start=at(answered.started), end=at(outbound.started), extension="102")
+    assert [r.call_id for r in await client.async_call_history(period)] == [answered.call_id]
+    every = await client.async_call_history(HistoryQuery())
+    by_id = {r.call_id: r for r in every}
+    assert by_id[outbound.call_id].caller_name is None
+    assert missed.call_id in by_id
+
+
+def test_windows_of_no_period_and_of_years() -> None:
+    now = at(1_780_000_000)
+    assert records.windows(HistoryQuery(start=now, end=now - dt.timedelta(seconds=1)), now) == []
+    years = records.windows(HistoryQuery(start=now - dt.timedelta(days=3 * 365)), now)
+    assert len(years) == MAX_HISTORY_REQUESTS
+    assert years[0][1] == now + dt.timedelta(seconds=1)
+    assert all(a - b == records.WINDOW for (_, a), (_, b) in itertools.pairwise(years))

@@ -19,7 +19,7 @@ from custom_components.pbx.api.models import (
     Mailbox,
     VoicemailChange,
 )
-from custom_components.pbx.api.yeastar import YeastarClient
+from custom_components.pbx.api.yeastar import YeastarClient, directory
 from simulator.calls import SimCdr
 from simulator.model import PbxModel
 from simulator.yeastar import YeastarServer
@@ -418,8 +418,6 @@ async def test_voicemail_counts_follow_the_model(
 async def test_voicemail_reads_further_pages_of_full_mailboxes(
     client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from custom_components.pbx.api.yeastar import directory
-
     monkeypatch.setattr(directory, "VM_PAGE_SIZE", 2)
     first = next(iter(model.extensions))
     for _ in range(3):
@@ -544,8 +542,6 @@ async def test_lookup_in_a_big_phonebook_searches_again(
     client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """More matches of the last digits than one answer holds: the whole number is searched."""
-    from custom_components.pbx.api.yeastar import directory
-
     monkeypatch.setattr(directory, "CONTACT_PAGE_SIZE", 3)
     for n in range(5):
         model.add_contact(f"Other{n}", (("mobile_number", f"+4420794{n}0101"),))
@@ -557,3 +553,197 @@ async def test_lookup_in_a_big_phonebook_searches_again(
     yeastar.clear_requests()
     assert await client.async_lookup_name("+15550100101") == "Olivia Brooks"  # the first page
     assert requests(yeastar, "company_contact/search") == 1
+
+
+# The PBX's clock and the CDRs' parties, as its answers write them ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "party"),
+    [
+        (None, (None, None)),
+        ("", (None, None)),
+        ("5550100", ("5550100", None)),
+        ("Olivia Brooks<+15550100101>", ("+15550100101", "Olivia Brooks")),
+        ("<101>", ("101", None)),
+    ],
+)
+def test_cdr_parties(value: object, party: tuple[str | None, str | None]) -> None:
+    assert directory.parse_party(value) == party
+
+
+@pytest.mark.parametrize(
+    ("date_format", "time_format", "pattern"),
+    [
+        ("yyyy-mm-dd", "24hr", "%Y-%m-%d %H:%M:%S"),
+        ("MM/DD/YYYY", "12hr", "%m/%d/%Y %I:%M:%S %p"),
+        ("dd.mm.yyyy", "24", "%d.%m.%Y %H:%M:%S"),
+        ("yyyy-mm", "24hr", None),
+        ("yyyy-mm-dd-dd", "24hr", None),
+        ("yyyy_mm_dd", "24hr", None),
+        ("yyyy-mm-dd", "military", None),
+        (None, None, None),
+        (5, ["24hr"], None),
+    ],
+)
+def test_display_formats(date_format: object, time_format: object, pattern: str | None) -> None:
+    assert directory.display_format(date_format, time_format) == pattern
+
+
+UTC_NOON = 1_780_000_000 - 1_780_000_000 % 86_400 + 43_200
+
+
+@pytest.mark.parametrize(
+    ("system_time", "timestamp", "pattern", "offset"),
+    [
+        ("2026-05-28 14:30:07", UTC_NOON, None, dt.timedelta(hours=2, minutes=30)),
+        ("05/28/2026 07:00:00 AM", UTC_NOON, "%m/%d/%Y %I:%M:%S %p", dt.timedelta(hours=-5)),
+        ("2026-05-28 07:00:00", UTC_NOON, "%m/%d/%Y %I:%M:%S %p", dt.timedelta(hours=-5)),
+        ("28 May", UTC_NOON, None, None),
+        (None, UTC_NOON, None, None),
+        ("2026-05-28 12:00:00", None, None, None),
+        ("2026-05-28 12:00:00", "soon", None, None),
+        ("2026-05-28 12:00:00", 10**20, None, None),
+        ("2026-05-29 04:00:00", UTC_NOON, None, None),
+    ],
+)
+def test_pbx_utc_offsets(
+    system_time: object, timestamp: object, pattern: str | None, offset: dt.timedelta | None
+) -> None:
+    assert dt.datetime.fromtimestamp(UTC_NOON, dt.UTC).strftime("%F %T") == "2026-05-28 12:00:00"
+    assert directory.utc_offset(system_time, timestamp, pattern) == offset
+
+
+def test_a_cdr_from_beyond_the_calendar_is_dropped() -> None:
+    assert directory.parse_cdr({"uid": "1.1", "timestamp": 10**20}) is None
+
+
+async def test_history_without_the_pbx_clock_filters_here(
+    session: aiohttp.ClientSession,
+    yeastar: YeastarServer,
+    model: PbxModel,
+    clock: Clock,
+) -> None:
+    """A `system/information` without a readable display format: no time sent to the PBX."""
+    cdrs = hotel_day(model, clock)
+
+    def unformatted(body: bytes) -> bytes:
+        reply = json.loads(body)
+        reply["data"]["system_date_format"] = "the usual"
+        return json.dumps(reply).encode()
+
+    yeastar.faults.mangler = unformatted
+    yeastar.faults.mangled_requests = {"system/information"}
+    pbx = YeastarClient(session, **client_args(yeastar_data(yeastar)))
+    await pbx.async_connect()
+    try:
+        yeastar.clear_requests()
+        want = expected(model, cdrs["outbound"])
+        found = await pbx.async_call_history(
+            HistoryQuery(start=want.started, end=want.started, limit=50)
+        )
+        assert found == [want]
+        (request,) = yeastar.requests_to("/openapi/v1.0/cdr/search")
+        assert "start_time" not in request.query
+        assert "end_time" not in request.query
+    finally:
+        await pbx.async_close()
+
+
+async def test_lookup_of_no_number_asks_nothing(
+    client: YeastarClient, yeastar: YeastarServer
+) -> None:
+    yeastar.clear_requests()
+    assert await client.async_lookup_name("") is None
+    assert requests(yeastar, "company_contact/search") == 0
+
+
+async def test_lookup_gives_up_when_both_searches_overflow(
+    client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contacts whose numbers hold the searched digits, none of them the caller's."""
+    monkeypatch.setattr(directory, "CONTACT_PAGE_SIZE", 3)
+    for n in range(5):
+        model.add_contact(f"Near{n}", (("mobile_number", f"+4477009001012{n}"),))
+    yeastar.clear_requests()
+    assert await client.async_lookup_name("00447700900101") is None
+    assert requests(yeastar, "company_contact/search") == 2
+
+
+async def test_history_stops_at_the_limit(
+    client: YeastarClient, model: PbxModel, clock: Clock, yeastar: YeastarServer
+) -> None:
+    made = [internal(model, clock, "101", "102", answer=True) for _ in range(450)]
+    await renew_token(client, yeastar)
+    records = await client.async_call_history(HistoryQuery(limit=20))
+    assert records == [expected(model, cdr) for cdr in reversed(made)][:20]
+    # Page one tells the order (oldest first), the last page holds the newest 50: enough.
+    pages = [int(r.query["page"]) for r in yeastar.requests_to("/openapi/v1.0/cdr/search")]
+    assert pages == [1, 5]
+
+
+async def test_history_bounds_its_requests(
+    client: YeastarClient,
+    model: PbxModel,
+    clock: Clock,
+    yeastar: YeastarServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(directory, "CDR_PAGE_SIZE", 20)
+    for _ in range(300):
+        internal(model, clock, "101", "102", answer=True)
+    await renew_token(client, yeastar)
+    assert await client.async_call_history(HistoryQuery(direction=CallDirection.OUTBOUND)) == []
+    assert requests(yeastar, "cdr/search") == directory.MAX_HISTORY_REQUESTS
+
+
+async def test_history_stops_at_an_empty_page(
+    client: YeastarClient, yeastar: YeastarServer
+) -> None:
+    """A history that shrank between two pages (records deleted): what was read is answered."""
+    record = {"uid": "1.3", "timestamp": 1_780_000_000, "call_type": "Internal"}
+    pages = iter([[record, {**record, "uid": "1.4", "timestamp": 1_780_000_060}], []])
+
+    def shrinking(_: bytes) -> bytes:
+        data = next(pages, [])
+        reply = {"errcode": 0, "errmsg": "SUCCESS", "total_number": 500, "data": data}
+        return json.dumps(reply).encode()
+
+    yeastar.faults.mangler = shrinking
+    yeastar.faults.mangled_requests = {"cdr/search"}
+    yeastar.clear_requests()
+    records = await client.async_call_history(HistoryQuery(limit=5))
+    assert [r.call_id for r in records] == ["1.4", "1.3"]
+    assert requests(yeastar, "cdr/search") == 2
+
+
+async def test_voicemail_ignores_mailboxes_not_asked_for(
+    client: YeastarClient, model: PbxModel, yeastar: YeastarServer
+) -> None:
+    first = next(iter(model.extensions))
+
+    def with_strangers(body: bytes) -> bytes:
+        reply = json.loads(body)
+        strangers = [{"number": "999", "total_number": 7, "data": []}, {"total_number": 1}]
+        reply["voicemail_list"] = strangers + reply["voicemail_list"]
+        return json.dumps(reply).encode()
+
+    yeastar.faults.mangler = with_strangers
+    yeastar.faults.mangled_requests = {"vm/query"}
+    snapshot = await client.async_fetch_snapshot()
+    assert "999" not in snapshot.voicemail
+    assert snapshot.voicemail[first] == Mailbox(new=2, total=3)
+
+
+async def test_voicemail_reads_a_bounded_number_of_pages(
+    client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mailbox longer than the pages read: its total as the PBX tells it, the new messages
+    among those read."""
+    monkeypatch.setattr(directory, "VM_PAGE_SIZE", 1)
+    for _ in range(8):
+        model.leave_voicemail("102", "+15550100103")
+    yeastar.clear_requests()
+    snapshot = await client.async_fetch_snapshot()
+    assert requests(yeastar, "vm/query") == directory.MAX_VM_PAGES
+    assert snapshot.voicemail["102"] == Mailbox(new=directory.MAX_VM_PAGES, total=8)
