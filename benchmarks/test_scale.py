@@ -13,7 +13,11 @@ call poll measured alone.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+import contextlib
+import cProfile
 import os
+from pathlib import Path
 import statistics
 import time
 import tracemalloc
@@ -35,7 +39,26 @@ from .vendors import SERVERS, VENDORS, add_entry
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,5000").split(",")]
 MEMORY_SIZES = {int(n) for n in os.environ.get("BENCH_MEMORY_SIZES", "1000").split(",")}
 REFRESHES = 3
+PROFILES = os.environ.get("BENCH_PROFILE")
+"""A folder: each vendor's and size's refreshes are profiled (cProfile) into it."""
 PLATFORMS = ("binary_sensor", "event", "sensor", "switch")
+
+
+@contextlib.contextmanager
+def profiled(name: str) -> Iterator[None]:
+    """Profile what runs inside into `$BENCH_PROFILE/{name}.prof` (added to earlier runs)."""
+    if not PROFILES:
+        yield
+        return
+    path = Path(PROFILES) / f"{name}.prof"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path.with_suffix(f".{time.monotonic_ns()}.prof"))
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +110,7 @@ async def test_scale(hass: HomeAssistant, vendor: str, size: int) -> None:
         times, cpus, floors, requests = [], [], [], 0
         for _ in range(REFRESHES):
             server.clear_requests()
-            with RequestRecorder() as recorder:
+            with RequestRecorder() as recorder, profiled(f"{vendor}-{size}-refresh"):
                 started, cpu = time.perf_counter(), time.process_time()
                 await coordinator.async_refresh()
                 await hass.async_block_till_done()

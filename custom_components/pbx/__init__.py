@@ -108,15 +108,15 @@ def _stale_device_remover(hass: HomeAssistant, entry: PbxConfigEntry) -> CALLBAC
     coordinator = entry.runtime_data.coordinator
     uid = entry.unique_id or ""
 
-    last_shown: set[SubjectKey] | None = None
+    last_shown: tuple[SubjectKey, ...] | None = None
 
     @callback
     def remove_stale() -> None:
         nonlocal last_shown
         if not coordinator.last_update_success:
             return
-        shown = set(coordinator.shown_subjects())
-        if shown == last_shown:
+        shown = coordinator.shown_subjects()
+        if shown is last_shown:
             return  # the same subjects as after the last read: nothing can be stale
         last_shown = shown
         wanted = {device_identifier(uid, key) for key in shown}

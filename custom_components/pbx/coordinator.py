@@ -7,7 +7,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
 import contextlib
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 import logging
@@ -117,6 +117,17 @@ def subjects_of(snapshot: Snapshot) -> dict[SubjectKey, Any]:
     return found
 
 
+SNAPSHOT_FIELDS = tuple(field.name for field in fields(Snapshot))
+
+
+def unchanged(before: Snapshot | None, after: Snapshot) -> bool:
+    """Whether `after` holds the very collections of `before` (or both have none of one)."""
+    return before is not None and all(
+        (now := getattr(after, name)) is (then := getattr(before, name)) or (not now and not then)
+        for name in SNAPSHOT_FIELDS
+    )
+
+
 def shown_values(snapshot: Snapshot) -> dict[SubjectKey, Any]:
     """What the entities of each subject show, to compare (`shown_value` of every subject)."""
     return {key: shown_value(snapshot, key) for key in subjects_of(snapshot)}
@@ -210,6 +221,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self._events_task: asyncio.Task[None] | None = None
         self._subject_listeners: dict[SubjectKey, list[CALLBACK_TYPE]] = {}
         self._published: dict[SubjectKey, Any] = {}
+        self._published_snapshot: Snapshot | None = None
+        """The snapshot `_published` was last brought up to date with."""
         self._published_success = True
         self._call_listeners: dict[str, list[CallListener]] = {}
         self.events_connected: bool | None = None
@@ -221,7 +234,9 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         """Called with the state shown before and the state read, after each full read."""
         self.pbx_device_id: str | None = None
         """The device registry id of the PBX's own device, once registered."""
-        self._shown_subjects: tuple[Snapshot, Any, list[SubjectKey]] | None = None
+        self._shown_subjects: (
+            tuple[tuple[dict[str, Any], ...], Any, tuple[SubjectKey, ...]] | None
+        ) = None
         self.caller_names = CallerNames(
             client, entry.options.get(CONF_CALLER_NAMES), self._run_lookup
         )
@@ -318,8 +333,15 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         if snapshot is None:
             # The first read failed: setup is retried, and nobody listens yet.
             return
+        same_success = self.last_update_success == self._published_success
+        if same_success and unchanged(self._published_snapshot, snapshot):
+            # The clients hand out the previous read's collections where nothing changed
+            # (`api.reuse`): an idle read of a large PBX ends here.
+            self._published_snapshot = snapshot
+            self._notify_plain_listeners()
+            return
         current = shown_values(snapshot)
-        if self.last_update_success != self._published_success:
+        if not same_success:
             changed = list(self._subject_listeners)
         else:
             # The clients keep unchanged objects between reads (`api.reuse`): `is` is enough
@@ -331,11 +353,17 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
                 if (now := current.get(key)) is not (before := published.get(key)) and now != before
             ]
         self._published = current
+        self._published_snapshot = snapshot
         self._published_success = self.last_update_success
+        self._notify_plain_listeners()
+        self._notify(changed)
+
+    @callback
+    def _notify_plain_listeners(self) -> None:
+        """Call the listeners of every read."""
         for update_callback, context in list(self._listeners.values()):
             if context is None:
                 update_callback()
-        self._notify(changed)
 
     @callback
     def async_publish(self, snapshot: Snapshot, changed: Iterable[SubjectKey]) -> None:
@@ -347,6 +375,7 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         changed = list(changed)
         for key in changed:
             self._published[key] = shown_value(snapshot, key)
+        self._published_snapshot = snapshot
         self._notify(changed)
 
     @callback
@@ -637,17 +666,31 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         chosen = self.config_entry.options.get(CONF_EXTENSIONS)
         return key[0] != Subject.EXTENSION or not chosen or key[1] in chosen
 
-    def shown_subjects(self) -> list[SubjectKey]:
+    def shown_subjects(self) -> tuple[SubjectKey, ...]:
         """The subjects of the current snapshot that get devices and entities.
 
-        Every plain listener asks after each read: worked out once per snapshot and option.
+        Every plain listener asks after each read: worked out again only when the PBX's
+        extensions, trunks or queues are others than last time, and then the same tuple again
+        while they are the same ones (so listeners can compare it with `is`).
         """
         chosen = self.config_entry.options.get(CONF_EXTENSIONS)
+        snapshot = self.data
+        collections: tuple[dict[str, Any], ...] = (
+            snapshot.extensions,
+            snapshot.trunks,
+            snapshot.queues,
+        )
         cached = self._shown_subjects
-        if cached is None or cached[0] is not self.data or cached[1] != chosen:
-            keys = [key for key in subjects_of(self.data) if self.shown(key)]
-            cached = self._shown_subjects = (self.data, chosen, keys)
-        return list(cached[2])
+        if cached is not None and cached[1] == chosen:
+            pairs = list(zip(collections, cached[0], strict=True))
+            if all(now is then for now, then in pairs):
+                return cached[2]
+            if all(now.keys() == then.keys() for now, then in pairs):
+                self._shown_subjects = (collections, chosen, cached[2])
+                return cached[2]
+        keys = tuple(key for key in subjects_of(snapshot) if self.shown(key))
+        self._shown_subjects = (collections, chosen, keys)
+        return keys
 
     def subject(self, key: SubjectKey) -> Any:
         """The current object of a subject, or `None` when the PBX no longer has it."""

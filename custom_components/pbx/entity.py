@@ -115,10 +115,15 @@ def async_add_subject_entities(
     """Add entities for every subject now, and for subjects the PBX gains later."""
     coordinator = entry.runtime_data.coordinator
     known: set[SubjectKey] = set()
+    last: tuple[SubjectKey, ...] | None = None
 
     @callback
     def add_new() -> None:
+        nonlocal last
         current = coordinator.shown_subjects()
+        if current is last:
+            return  # the same subjects as after the last read
+        last = current
         # Subjects gone from the PBX lose their devices and entities; if they come back
         # they get new ones.
         known.intersection_update(current)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 import aiohttp
 import pytest
@@ -16,7 +17,7 @@ from custom_components.pbx.api import (
     YeastarClient,
 )
 from custom_components.pbx.api.models import Extension, ExtensionState
-from custom_components.pbx.api.reuse import reuse
+from custom_components.pbx.api.reuse import ParseMemo, reuse
 from simulator import PbxModel
 
 from ..integration.test_vendors import DATA, SERVERS
@@ -102,3 +103,60 @@ def test_reuse_sees_keys_come_and_go() -> None:
     assert set(renamed) == {"101", "103"}
     assert renamed["103"] is not previous["102"]  # reused by key, not by value
     assert reuse(previous, {}) == {}
+
+
+def test_parse_memo_reads_only_changed_items() -> None:
+    made: list[str] = []
+
+    def read(item: dict[str, object]) -> Extension:
+        made.append(str(item["number"]))
+        return Extension(str(item["number"]), str(item["name"]))
+
+    memo: ParseMemo[Extension] = ParseMemo()
+    answer = [{"number": "101", "name": "Reception"}, {"number": "102", "name": "Bar"}]
+    first = [memo.get(item["number"], item, partial(read, item)) for item in answer]
+    memo.done()
+    assert made == ["101", "102"]
+
+    made.clear()
+    again = [{"number": "101", "name": "Reception"}, {"number": "102", "name": "Kitchen"}]
+    second = [memo.get(item["number"], item, partial(read, item)) for item in again]
+    memo.done()
+    assert made == ["102"]
+    assert second[0] is first[0]
+    assert second[1] == Extension("102", "Kitchen")
+
+    # Only the last answer is kept: an item gone for one read is read again when back.
+    made.clear()
+    memo.get("102", again[1], partial(read, again[1]))
+    memo.done()
+    memo.get("101", answer[0], partial(read, answer[0]))
+    memo.done()
+    assert made == ["101"]
+
+
+def test_parse_memo_reads_items_with_unhashable_keys_every_time() -> None:
+    memo: ParseMemo[int] = ParseMemo()
+    item = {"number": ["101"]}
+    assert memo.get(item["number"], item, lambda: 1) == 1
+    memo.done()
+    assert memo.get(item["number"], item, lambda: 2) == 2
+
+
+async def test_unchanged_read_reads_no_extension_again(
+    connected: PbxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second read of an unchanged PBX makes no extension object at all."""
+    await connected.async_fetch_snapshot()
+    made: list[str] = []
+    original = Extension.__init__
+
+    def counted(self: Extension, *args: object, **kwargs: object) -> None:
+        made.append(str(args[0] if args else kwargs["number"]))
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Extension, "__init__", counted)
+    await connected.async_fetch_snapshot()
+    assert made == []
+    Extension("999")  # the count counts
+    assert made == ["999"]

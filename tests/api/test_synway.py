@@ -1320,8 +1320,8 @@ def test_hold_of_unknown_leg_and_unhold() -> None:
     book = CallBook()
     events = book.call_report("HOLD", book_report("HOLD", callerext=ext("101")))
     assert call_events(events) == [("101", CallEventType.OUTGOING)]
-    assert book.state_of("101") is ExtensionState.IN_CALL
-    assert book.state_of("999") is None
+    assert book.states().get("101") is ExtensionState.IN_CALL
+    assert book.states().get("999") is None
     assert book.call_of("999") is None
 
 

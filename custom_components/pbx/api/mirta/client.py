@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 import datetime as dt
+from functools import partial
 import json
 import logging
 from typing import Any, ClassVar
@@ -40,7 +41,7 @@ from ..models import (
 from ..numbers import SHORTEST_SUFFIX
 from ..parse import as_bool, as_list, as_mapping, as_str
 from ..polling import PolledCallsClient
-from ..reuse import SnapshotReuse
+from ..reuse import ParseMemo, SnapshotReuse
 from .directory import MirtaDirectory
 from .wire import (
     DEFAULT_PATH,
@@ -49,11 +50,13 @@ from .wire import (
     WRONG_KEY,
     WRONG_TENANT,
     Channel,
+    ExtensionRecord,
     build_calls,
     channel_state,
     device_state,
     dnd_value,
     duration,
+    extension_record,
     field,
     waiting_callers,
     with_legs,
@@ -135,6 +138,7 @@ class MirtaClient(PolledCallsClient):
         self._queue_ids: dict[str, str] = {}
         self._queues: dict[str, Queue] = {}
         self._reuse = SnapshotReuse()
+        self._parsed_extensions: ParseMemo[Extension] = ParseMemo()
         """The last queues read, standing in for the details a failing request did not give."""
         self._dnd_limit = asyncio.Semaphore(DND_CONCURRENCY)
         self._dnd: dict[str, bool | None] = {}
@@ -293,22 +297,24 @@ class MirtaClient(PolledCallsClient):
             self._read("CHANNELS", cache="no"),
             self._fetch_queues(),
         )
-        extensions: dict[str, Extension] = {}
+        records: dict[str, ExtensionRecord] = {}
         for item in as_list(raw_extensions):
-            extension = self._parse_extension(as_mapping(item))
-            if extension is not None:
-                extensions[extension.number] = extension
+            record = extension_record(as_mapping(item))
+            if record is None:
+                _LOGGER.debug("MiRTA extension without a number dropped")
+            else:
+                records[record.number] = record
         del raw_extensions  # it holds the extensions' SIP secrets and personal data
-        await self._read_dnds(list(extensions))
-        extensions = {
-            number: replace(ext, dnd=self._dnd.get(number)) for number, ext in extensions.items()
-        }
-        channels = self._parse_channels(raw_channels, set(extensions))
-        calls = build_calls(channels, extensions)
+        await self._read_dnds(list(records))
+        calls = build_calls(self._parse_channels(raw_channels, set(records)), records)
         legs = leg_states(legs_of(calls))
-        extensions = {
-            number: with_legs(ext, legs.get(number, [])) for number, ext in extensions.items()
-        }
+        extensions: dict[str, Extension] = {}
+        for number, record in records.items():
+            dnd, in_calls = self._dnd.get(number), legs.get(number, [])
+            extensions[number] = self._parsed_extensions.get(
+                number, (record, dnd, in_calls), partial(record.extension, dnd, in_calls)
+            )
+        self._parsed_extensions.done()
         self._extensions = dict(extensions)  # the snapshot handed out must never change
         for key, queue in queues.items():
             agents = tuple(
@@ -351,26 +357,6 @@ class MirtaClient(PolledCallsClient):
             extensions[number] = with_legs(base, legs.get(number, []))
         self._extensions.update(extensions)
         return self._reuse(Snapshot(extensions=extensions, calls=calls))
-
-    def _parse_extension(self, item: Mapping[str, Any]) -> Extension | None:
-        """The few fields the integration needs of an ``INFO extensions`` record.
-
-        The record also carries the SIP secret, passwords and personal data: none of it is
-        read, kept or logged. DND is not read here: the reference's ``DND`` get tells it.
-        """
-        number = as_str(field(item, "ex_number", "number"))
-        if number is None:
-            _LOGGER.debug("MiRTA extension without a number dropped")
-            return None
-        state, registered = device_state(field(item, "st_state", "state"))
-        return Extension(
-            number=number,
-            name=as_str(field(item, "ex_name", "name")),
-            state=state,
-            registered=registered,
-            dnd=None,
-            vendor_id=as_str(field(item, "ex_id", "id")),
-        )
 
     async def _read_dnds(self, numbers: list[str]) -> None:
         """Read every extension's DND at the first read, then up to `DND_PER_READ` per read.

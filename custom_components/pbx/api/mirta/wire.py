@@ -296,6 +296,46 @@ def waiting_callers(raw: Any) -> int:
     return len(as_list(raw))
 
 
+@dataclass(frozen=True, slots=True)
+class ExtensionRecord:
+    """The few fields the integration reads of an ``INFO extensions`` record.
+
+    The record also carries the SIP secret, passwords and personal data: none of it is read,
+    kept or logged. DND is not among them: the reference's ``DND`` get tells it.
+    """
+
+    number: str
+    state: Any
+    name: Any
+    vendor_id: Any
+
+    def extension(self, dnd: bool | None, states: list[ExtensionState]) -> Extension:
+        """The extension, with its DND and the states of its call legs."""
+        state, registered = device_state(self.state)
+        extension = Extension(
+            number=self.number,
+            name=as_str(self.name),
+            state=state,
+            registered=registered,
+            dnd=dnd,
+            vendor_id=as_str(self.vendor_id),
+        )
+        return with_legs(extension, states)
+
+
+def extension_record(item: Mapping[str, Any]) -> ExtensionRecord | None:
+    """The fields read of an ``INFO extensions`` record; `None` without a number."""
+    number = as_str(field(item, "ex_number", "number"))
+    if number is None:
+        return None
+    return ExtensionRecord(
+        number=number,
+        state=field(item, "st_state", "state"),
+        name=field(item, "ex_name", "name"),
+        vendor_id=field(item, "ex_id", "id"),
+    )
+
+
 def with_legs(extension: Extension, states: list[ExtensionState]) -> Extension:
     """The extension with the state its call legs tell (hold comes from the device state)."""
     if extension.state == ExtensionState.ON_HOLD or not states:

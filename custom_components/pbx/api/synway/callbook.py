@@ -369,9 +369,9 @@ class CallBook:
                 _LOGGER.debug("Synway call %s forgotten: no report ended it", call.call_id)
                 self.forget(call.call_id)
 
-    def state_of(self, number: str) -> ExtensionState | None:
-        """The extension's state from the calls followed (None when in none)."""
-        return call_states(leg for leg in self._legs() if leg.extension == number).get(number)
+    def states(self) -> dict[str, ExtensionState]:
+        """The states the calls followed give the extensions in them, by number."""
+        return call_states(self._legs())
 
     def call_of(self, number: str) -> FollowedCall | None:
         """The latest followed call an extension takes part in."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
+from functools import partial
 import logging
 from typing import Any, ClassVar
 
@@ -43,7 +44,7 @@ from ..models import (
     WakeupAlarm,
 )
 from ..parse import as_int, as_list, as_mapping, as_str
-from ..reuse import SnapshotReuse
+from ..reuse import ParseMemo, SnapshotReuse
 from .callbook import CallBook, FollowedCall
 from .records import CDRS, read_history
 from .session import HEARTBEAT_AFTER, SynwaySession
@@ -120,6 +121,7 @@ class SynwayClient(SynwaySession):
         )
         self.calls = CallBook()
         self._reuse = SnapshotReuse()
+        self._parsed_extensions: ParseMemo[Extension | None] = ParseMemo()
         self._paused: dict[tuple[str, str], bool] = {}
         """(queue, agent) -> paused, as reports and this client's pauses told it; the only
         source for a static agent, which `agent_query` does not answer for."""
@@ -167,10 +169,16 @@ class SynwayClient(SynwaySession):
         )
         queues_, queued = queues
         extensions: dict[str, Extension] = {}
+        in_calls = self.calls.states()
         for item in raw_extensions:
-            extension = self._parse_extension(item)
+            number = as_str(item.get("extension"))
+            followed = in_calls.get(number) if number is not None else None
+            extension = self._parsed_extensions.get(
+                number, (item, followed), partial(self._parse_extension, item, followed)
+            )
             if extension is not None:
                 extensions[extension.number] = extension
+        self._parsed_extensions.done()
         live = {
             number
             for number, ext in extensions.items()
@@ -209,7 +217,11 @@ class SynwayClient(SynwaySession):
                 items.extend(as_mapping(item) for item in as_list(reply.get("data")))
         return items
 
-    def _parse_extension(self, item: Mapping[str, Any]) -> Extension | None:
+    @staticmethod
+    def _parse_extension(
+        item: Mapping[str, Any], followed: ExtensionState | None
+    ) -> Extension | None:
+        """The extension of an `ext_status` item; `followed`: its state in the calls followed."""
         number = as_str(item.get("extension"))
         if number is None:
             _LOGGER.debug("Synway extension without a number dropped")
@@ -218,7 +230,6 @@ class SynwayClient(SynwaySession):
         if registered is None:
             address = as_str(item.get("ip_port")) or as_str(item.get("ip"))
             registered = True if address else None
-        followed = self.calls.state_of(number)
         if state == ExtensionState.IN_CALL and followed == ExtensionState.ON_HOLD:
             state = followed
         return Extension(

@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..parse import as_bool, as_int, as_str
 from ..polling import PolledCallsClient
-from ..reuse import SnapshotReuse
+from ..reuse import ParseMemo, SnapshotReuse
 from .agents import AgentLogin, agent_of, extension_of
 from .wire import (
     ERR_AUTH,
@@ -130,6 +130,7 @@ class VoipsunClient(PolledCallsClient):
         self._agent_pin = as_str(agent_pin)
         self._agents: dict[str, AgentLogin] = dict(agents or {})
         self._names: dict[str, str] = dict(extension_names or {})
+        self._parsed_peers: ParseMemo[Extension | Trunk | None] = ParseMemo()
         if password:
             for encoded in (
                 quote(password, safe=""),
@@ -275,15 +276,8 @@ class VoipsunClient(PolledCallsClient):
         return frozenset(self._extensions) if self._inventory_known else None
 
     async def _refresh_inventory(self) -> tuple[dict[str, Extension], dict[str, Trunk]]:
-        extensions, trunks = parse_peers(entries(await self._call(CREDENTIALS_CHECK)))
-        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("SIP Channel Status"): sipstatus has
-        # no name field, so the user's names win over any a PBX might send.
-        extensions = {
-            number: replace(extension, name=self._names[number])
-            if number in self._names
-            else extension
-            for number, extension in extensions.items()
-        }
+        reply = await self._call(CREDENTIALS_CHECK)
+        extensions, trunks = parse_peers(entries(reply), self._names, self._parsed_peers)
         self._extensions = extensions
         self._inventory_known = True
         return extensions, trunks
@@ -327,7 +321,9 @@ class VoipsunClient(PolledCallsClient):
     def _with_states(self, calls: Mapping[str, Call]) -> dict[str, Extension]:
         states = self._states(calls)
         return {
-            number: replace(extension, state=states[number])
+            number: extension
+            if extension.state is states[number]
+            else replace(extension, state=states[number])
             for number, extension in self._extensions.items()
         }
 

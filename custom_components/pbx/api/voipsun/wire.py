@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 import itertools
 import json
 import logging
@@ -30,6 +31,7 @@ from ..models import (
     busiest_state,
 )
 from ..parse import as_bool, as_int, as_str
+from ..reuse import ParseMemo
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -158,43 +160,60 @@ def peer_registered(status: str | None, host: str | None, contact: str | None) -
     return bool(by_host or by_contact)
 
 
+def parse_peer(
+    key: str | None, item: Mapping[str, Any], names: Mapping[str, str]
+) -> Extension | Trunk | None:
+    """The extension or trunk of one `sipstatus` entry (`names`: the user's, by number)."""
+    user = as_str(item.get("user")) or key
+    if user is None:
+        _LOGGER.debug("VoIPSUN sipstatus entry without a user dropped")
+        return None
+    status = as_str(item.get("status"))
+    registered = peer_registered(status, as_str(item.get("host")), as_str(item.get("regcontact")))
+    # Assumed: phones have all-digit SIP user names (their internal number); other peers
+    # (provider accounts, gateways) are trunks.
+    if _is_number(user):
+        state = (
+            None
+            if registered is None
+            else (ExtensionState.IDLE if registered else ExtensionState.OFFLINE)
+        )
+        # https://www.voipsun.cz/en/pbx-doc/navody/api/ ("SIP Channel Status"): sipstatus has
+        # no name field, so the user's names win over any a PBX might send.
+        return Extension(
+            number=user,
+            name=names.get(user) or as_str(item.get("name")),
+            state=state,
+            registered=registered,
+        )
+    if (status or "").strip().lower().startswith("unmonitored"):
+        trunk_state: TrunkState | None = TrunkState.UNMONITORED
+    elif registered is None:
+        trunk_state = None
+    else:
+        trunk_state = TrunkState.UP if registered else TrunkState.DOWN
+    return Trunk(user, trunk_state, "sip")
+
+
 def parse_peers(
     items: Iterable[tuple[str | None, Mapping[str, Any]]],
+    names: Mapping[str, str] | None = None,
+    memo: ParseMemo[Extension | Trunk | None] | None = None,
 ) -> tuple[dict[str, Extension], dict[str, Trunk]]:
-    """Extensions and trunks from the entries of `sipstatus`."""
+    """Extensions and trunks from the entries of `sipstatus`; with a `memo`, an entry equal to
+    the one of the last answer is not read again."""
+    names = names or {}
     extensions: dict[str, Extension] = {}
     trunks: dict[str, Trunk] = {}
     for key, item in items:
-        user = as_str(item.get("user")) or key
-        if user is None:
-            _LOGGER.debug("VoIPSUN sipstatus entry without a user dropped")
-            continue
-        status = as_str(item.get("status"))
-        registered = peer_registered(
-            status, as_str(item.get("host")), as_str(item.get("regcontact"))
-        )
-        # Assumed: phones have all-digit SIP user names (their internal number); other peers
-        # (provider accounts, gateways) are trunks.
-        if _is_number(user):
-            state = (
-                None
-                if registered is None
-                else (ExtensionState.IDLE if registered else ExtensionState.OFFLINE)
-            )
-            extensions[user] = Extension(
-                number=user,
-                name=as_str(item.get("name")),
-                state=state,
-                registered=registered,
-            )
-        else:
-            if (status or "").strip().lower().startswith("unmonitored"):
-                trunk_state: TrunkState | None = TrunkState.UNMONITORED
-            elif registered is None:
-                trunk_state = None
-            else:
-                trunk_state = TrunkState.UP if registered else TrunkState.DOWN
-            trunks[user] = Trunk(user, trunk_state, "sip")
+        make = partial(parse_peer, key, item, names)
+        peer = make() if memo is None else memo.get((key, item.get("user")), item, make)
+        if isinstance(peer, Extension):
+            extensions[peer.number] = peer
+        elif isinstance(peer, Trunk):
+            trunks[peer.name] = peer
+    if memo is not None:
+        memo.done()
     return extensions, trunks
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 import logging
 from typing import Any, ClassVar
 
@@ -39,7 +40,7 @@ from ..models import (
     busiest_state,
 )
 from ..parse import as_bool, as_int, as_list, as_mapping, as_str
-from ..reuse import SnapshotReuse
+from ..reuse import ParseMemo, SnapshotReuse
 from .directory import YeastarDirectory
 from .wire import (
     CALL_TYPES,
@@ -97,6 +98,7 @@ class YeastarClient(YeastarDirectory):
         self._extension_ids: dict[str, str] = {}
         self._queue_ids: dict[str, str] = {}
         self._reuse = SnapshotReuse()
+        self._parsed_extensions: ParseMemo[tuple[Extension | None, set[str]]] = ParseMemo()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -164,12 +166,14 @@ class YeastarClient(YeastarDirectory):
         extensions: dict[str, Extension] = {}
         endpoints: dict[str, set[str]] = {}
         for item in raw_extensions:
-            extension = self._parse_extension(item, legs)
+            number = as_str(item.get("number"))
+            extension, online = self._parsed_extensions.get(
+                number, (item, legs.get(number or "")), partial(self._parse_extension, item, legs)
+            )
             if extension is not None:
                 extensions[extension.number] = extension
-                endpoints[extension.number] = online_endpoints(
-                    as_mapping(item.get("online_status"))
-                )
+                endpoints[extension.number] = set(online)  # events change it in place
+        self._parsed_extensions.done()
         self._endpoints = endpoints
         self._remember_extensions(extensions.values())
         self._queue_ids = {
@@ -225,19 +229,21 @@ class YeastarClient(YeastarDirectory):
     @staticmethod
     def _parse_extension(
         item: Mapping[str, Any], legs: Mapping[str, list[ExtensionState]]
-    ) -> Extension | None:
+    ) -> tuple[Extension | None, set[str]]:
+        """The extension of an `extension/list` item, and the endpoints it is online on."""
         number = as_str(item.get("number"))
         if number is None:
             _LOGGER.debug("Yeastar extension without a number dropped")
-            return None
+            return None, set()
         online = as_mapping(item.get("online_status"))
+        endpoints = online_endpoints(online)
         # Registered: online on any endpoint (a SIP phone in `sip_phone.status_list`, or Linkus).
-        registered = bool(online_endpoints(online)) if online else None
+        registered = bool(endpoints) if online else None
         presence = as_str(item.get("presence_status"))
         state = busiest_state(legs.get(number, []))
         if state is None and registered is not None:
             state = ExtensionState.IDLE if registered else ExtensionState.OFFLINE
-        return Extension(
+        extension = Extension(
             number=number,
             name=as_str(item.get("caller_id_name")),
             state=state,
@@ -246,6 +252,7 @@ class YeastarClient(YeastarDirectory):
             vendor_id=as_str(item.get("id")),
             presence=presence,
         )
+        return extension, endpoints
 
     async def _fetch_trunks(self) -> dict[str, Trunk]:
         # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-trunk-list.html
@@ -613,8 +620,9 @@ class YeastarClient(YeastarDirectory):
     async def _extension_id(self, number: str) -> str:
         """The PBX's id of an extension: from the last snapshot, else from the list."""
         if number not in self._extension_ids:
-            extensions = [self._parse_extension(i, {}) for i in await self._fetch_extension_pages()]
-            self._remember_extensions(ext for ext in extensions if ext is not None)
+            items = await self._fetch_extension_pages()
+            parsed = [self._parse_extension(item, {})[0] for item in items]
+            self._remember_extensions(ext for ext in parsed if ext is not None)
         try:
             return self._extension_ids[number]
         except KeyError:
