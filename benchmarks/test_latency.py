@@ -7,8 +7,9 @@ A sample is the time from the simulator ringing extension 101 to Home Assistant 
   body, parse it, write one state) registered under the entry's webhook id in place of ours;
   the floor's sample ends when it handled as many posts as ours needed to show the ringing
   (a PBX may post several events before the one that says so);
-- Yeastar's WebSocket: a bare aiohttp WebSocket client subscribed to the same simulator, which
-  parses each message and writes one state when 101 rings;
+- Yeastar's WebSocket: a bare aiohttp WebSocket client subscribed to the same topics of the
+  same simulator, which parses each message and writes one state when the first one says 101
+  rings (its call's 30011, or its own 30008);
 - polled transports (MiRTA, VoIPSUN, Synway's `getevent` pull): the poll interval, which bounds
   what a poll can do (a call waits on average half an interval for the next poll).
 """
@@ -35,6 +36,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pbx.api import MirtaClient, PbxClient, VoipsunClient
 from custom_components.pbx.api.synway import client as synway_client
+from custom_components.pbx.api.yeastar.wire import TOPICS as YEASTAR_TOPICS
 from custom_components.pbx.const import CONF_PUSH_URL, CONF_WEBHOOK_ID, DOMAIN
 from custom_components.pbx.push import METHODS
 from simulator import PbxModel, YeastarServer
@@ -198,27 +200,43 @@ async def websocket_floor(
     idle = asyncio.Event()
     written: list[float] = []
 
+    def status_of_101(kind: Any, msg: dict[str, Any]) -> str | None:
+        """What a message says of 101: `Ringing`, `Idle`, or nothing."""
+        if kind == 30008 and msg.get("extension") == "101":
+            return "Ringing" if msg.get("status") == "Ringing" else "Idle"
+        if kind == 30011:
+            for member in msg.get("members", []):
+                leg = member.get("extension") or {}
+                if leg.get("number") == "101":
+                    status = leg.get("member_status")
+                    return "Ringing" if status == "RING" else "Idle" if status == "BYE" else None
+        return None
+
     async def listen(ws: aiohttp.ClientWebSocketResponse) -> None:
+        shown = None
         async for message in ws:
             envelope = json.loads(message.data)
-            if envelope.get("type") != 30008:
-                continue
             msg = envelope["msg"]
             msg = json.loads(msg) if isinstance(msg, str) else msg
-            if msg.get("extension") == "101":
-                hass.states.async_set(FLOOR_ENTITY, msg.get("status"))
-                if msg.get("status") == "Ringing":
-                    written.append(time.perf_counter())
-                    rang.set()
-                else:
-                    idle.set()
+            status = status_of_101(envelope.get("type"), msg)
+            if status is None or status == shown:
+                continue
+            shown = status
+            hass.states.async_set(FLOOR_ENTITY, status)
+            if status == "Ringing":
+                written.append(time.perf_counter())
+                rang.set()
+            else:
+                idle.set()
 
     latencies = []
     async with session.ws_connect(
         f"ws://127.0.0.1:{server.port}/openapi/v1.0/subscribe?access_token={token}",
         headers=headers,
     ) as ws:
-        await ws.send_str(json.dumps({"topic_list": [30008]}))
+        # The topics the integration subscribes to: the simulator sends the floor what it
+        # sends the integration.
+        await ws.send_str(json.dumps({"topic_list": list(YEASTAR_TOPICS)}))
         await ws.receive()
         task = asyncio.create_task(listen(ws))
         try:

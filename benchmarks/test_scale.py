@@ -38,7 +38,7 @@ from .vendors import SERVERS, VENDORS, add_entry
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,5000").split(",")]
 MEMORY_SIZES = {int(n) for n in os.environ.get("BENCH_MEMORY_SIZES", "1000").split(",")}
-REFRESHES = 3
+REFRESHES = 9
 PROFILES = os.environ.get("BENCH_PROFILE")
 """A folder: each vendor's and size's refreshes are profiled (cProfile) into it."""
 PLATFORMS = ("binary_sensor", "event", "sensor", "switch")

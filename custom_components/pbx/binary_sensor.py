@@ -69,6 +69,10 @@ class PbxBinarySensor(PbxEntity, BinarySensorEntity):
         subject = self.subject
         return None if subject is None else self.entity_description.value_fn(subject)
 
+    def shown_state(self) -> tuple[Any, ...]:
+        """The flag."""
+        return (self.is_on,)
+
 
 class PbxEventChannelSensor(PbxBinarySensor):
     """Whether the live event channel from the PBX is up."""

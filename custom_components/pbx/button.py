@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
@@ -39,6 +40,10 @@ class PbxClearMissedCallsButton(PbxEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Clear the count (kept by the integration: the PBX is not asked)."""
         self.coordinator.missed_calls.async_clear(self.subject_key[1])
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """Nothing of the subject: the state is when the button was last pressed."""
+        return ()
 
 
 async def async_setup_entry(

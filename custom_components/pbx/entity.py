@@ -62,6 +62,7 @@ class PbxEntity(CoordinatorEntity[PbxCoordinator]):
     """
 
     _attr_has_entity_name = True
+    _last_shown: tuple[Any, ...] | None = None
 
     def __init__(
         self, coordinator: PbxCoordinator, key: SubjectKey, description: EntityDescription
@@ -86,6 +87,33 @@ class PbxEntity(CoordinatorEntity[PbxCoordinator]):
     def available(self) -> bool:
         """Available while the PBX answers and still has the subject."""
         return super().available and self.subject is not None
+
+    def shown_state(self) -> tuple[Any, ...] | None:
+        """What the entity's state is made of, beside its availability; `None` where that is
+        not known here (the state is then written at every update)."""
+        return None
+
+    def _shown(self) -> tuple[Any, ...] | None:
+        shown = self.shown_state()
+        return None if shown is None else (self.available, *shown)
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state, written next, is made of."""
+        await super().async_added_to_hass()
+        self._last_shown = self._shown()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state, unless what it is made of is what was written last time.
+
+        A change of one extension tells every entity of it, and a change of the PBX's calls
+        every entity of the PBX: most of them show the same as before.
+        """
+        shown = self._shown()
+        if shown is not None and shown == self._last_shown:
+            return
+        self._last_shown = shown
+        self.async_write_ha_state()
 
 
 def pbx_command[E: PbxEntity, **P](

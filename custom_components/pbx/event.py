@@ -56,6 +56,10 @@ class PbxCallEvent(PbxEntity, EventEntity):
         self._trigger_event(data["event_type"], data)
         self.async_write_ha_state()
 
+    def shown_state(self) -> tuple[Any, ...]:
+        """Nothing of the subject: the state is the last call event (`_handle_call`)."""
+        return ()
+
 
 async def async_setup_entry(
     hass: HomeAssistant,

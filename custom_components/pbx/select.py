@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
@@ -56,6 +57,10 @@ class PbxPresenceSelect(PbxEntity, SelectEntity):
         if extension is None or extension.presence not in self.options:
             return None
         return extension.presence
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The presence."""
+        return (self.current_option,)
 
     @pbx_command
     async def async_select_option(self, option: str) -> list[StateChange]:

@@ -166,6 +166,10 @@ class PbxSensor(PbxEntity, SensorEntity):
         attributes_fn = self.entity_description.attributes_fn
         return None if attributes_fn is None else attributes_fn(self.coordinator.config_entry)
 
+    def shown_state(self) -> tuple[Any, ...]:
+        """The value and the attributes."""
+        return (self.native_value, self.extra_state_attributes)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PbxCountSensorDescription(SensorEntityDescription):
@@ -228,6 +232,10 @@ class PbxMissedCallsSensor(PbxEntity, SensorEntity):
             "last_missed": count.last_time,
         }
 
+    def shown_state(self) -> tuple[Any, ...]:
+        """The count and the last missed call."""
+        return (self.native_value, self.extra_state_attributes)
+
 
 class PbxVoicemailSensor(PbxEntity, SensorEntity):
     """New (unheard) voicemail messages of an extension; `total` counts every message."""
@@ -245,6 +253,10 @@ class PbxVoicemailSensor(PbxEntity, SensorEntity):
         """Every message kept, where the PBX tells it."""
         mailbox = self.coordinator.data.voicemail.get(self.subject_key[1])
         return {"total": None if mailbox is None else mailbox.total}
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The new messages and the total."""
+        return (self.native_value, self.extra_state_attributes)
 
 
 class PbxNextWakeupSensor(PbxEntity, SensorEntity):
@@ -265,6 +277,10 @@ class PbxNextWakeupSensor(PbxEntity, SensorEntity):
             return None
         alarms = self.coordinator.data.alarms.get(self.subject_key[1], ())
         return next_alarm_time(alarms, dt_util.now())
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The next alarm time."""
+        return (self.native_value,)
 
     async def async_added_to_hass(self) -> None:
         """Wake up when the alarm time passes."""

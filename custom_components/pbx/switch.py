@@ -76,6 +76,10 @@ class PbxSwitch(PbxEntity, SwitchEntity):
         subject = self.subject
         return None if subject is None else self.entity_description.value_fn(subject)
 
+    def shown_state(self) -> tuple[Any, ...]:
+        """The flag."""
+        return (self.is_on,)
+
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on."""
         await self._async_set(True)
@@ -175,6 +179,10 @@ class PbxAgentSwitch(PbxEntity, SwitchEntity):
         """The agent's flag."""
         agent = self.agent
         return None if agent is None else self.entity_description.value_fn(agent)
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The agent's flag."""
+        return (self.is_on,)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Log the agent in, or pause it."""
