@@ -122,6 +122,7 @@ class SynwayClient(SynwaySession):
         self.calls = CallBook()
         self._reuse = SnapshotReuse()
         self._parsed_extensions: ParseMemo[Extension | None] = ParseMemo()
+        self._parsed_list: ParseMemo[dict[str, Extension]] = ParseMemo()
         self._paused: dict[tuple[str, str], bool] = {}
         """(queue, agent) -> paused, as reports and this client's pauses told it; the only
         source for a static agent, which `agent_query` does not answer for."""
@@ -168,17 +169,20 @@ class SynwayClient(SynwaySession):
             self._fetch_alarms(),
         )
         queues_, queued = queues
-        extensions: dict[str, Extension] = {}
-        in_calls = self.calls.states()
-        for item in raw_extensions:
-            number = as_str(item.get("extension"))
-            followed = in_calls.get(number) if number is not None else None
-            extension = self._parsed_extensions.get(
-                number, (item, followed), partial(self._parse_extension, item, followed)
-            )
-            if extension is not None:
-                extensions[extension.number] = extension
-        self._parsed_extensions.done()
+        listed = self._parsed_list.get(
+            "ext_status", raw_extensions, partial(self._parse_extensions, raw_extensions)
+        )
+        self._parsed_list.done()
+        extensions = dict(listed)
+        for number, followed in self.calls.states().items():
+            # The PBX says "in call" for a held call too: the calls followed tell which.
+            extension = extensions.get(number)
+            if (
+                extension is not None
+                and followed == ExtensionState.ON_HOLD
+                and extension.state == ExtensionState.IN_CALL
+            ):
+                extensions[number] = replace(extension, state=followed)
         live = {
             number
             for number, ext in extensions.items()
@@ -217,11 +221,22 @@ class SynwayClient(SynwaySession):
                 items.extend(as_mapping(item) for item in as_list(reply.get("data")))
         return items
 
+    def _parse_extensions(self, items: list[Mapping[str, Any]]) -> dict[str, Extension]:
+        """The extensions of the `ext_status` pages; an item as it was last time is not read
+        again."""
+        extensions: dict[str, Extension] = {}
+        for item in items:
+            extension = self._parsed_extensions.get(
+                as_str(item.get("extension")), item, partial(self._parse_extension, item)
+            )
+            if extension is not None:
+                extensions[extension.number] = extension
+        self._parsed_extensions.done()
+        return extensions
+
     @staticmethod
-    def _parse_extension(
-        item: Mapping[str, Any], followed: ExtensionState | None
-    ) -> Extension | None:
-        """The extension of an `ext_status` item; `followed`: its state in the calls followed."""
+    def _parse_extension(item: Mapping[str, Any]) -> Extension | None:
+        """The extension of an `ext_status` item, in the state the PBX gives it."""
         number = as_str(item.get("extension"))
         if number is None:
             _LOGGER.debug("Synway extension without a number dropped")
@@ -230,8 +245,6 @@ class SynwayClient(SynwaySession):
         if registered is None:
             address = as_str(item.get("ip_port")) or as_str(item.get("ip"))
             registered = True if address else None
-        if state == ExtensionState.IN_CALL and followed == ExtensionState.ON_HOLD:
-            state = followed
         return Extension(
             number=number,
             name=as_str(item.get("effective_caller_id_name")),

@@ -135,6 +135,8 @@ class TelphinClient(TelphinSession):
         """Seconds the extension list (and the account's limits) is used before it is read again."""
         self._last_snapshot: Snapshot | None = None
         self._reuse = SnapshotReuse()
+        self._last_read: tuple[dict[str, PhoneExtension], Any, Snapshot] | None = None
+        """The extensions and the calls answer the last snapshot was made of, and it."""
         self.limits = AccountLimits()
         """The account's limits, as `/limit/` told them."""
         self._subscription_limit_told = False
@@ -302,6 +304,14 @@ class TelphinClient(TelphinSession):
         return self._snapshot(await self._fetch_call_items())
 
     def _snapshot(self, items: list[Mapping[str, Any]]) -> Snapshot:
+        last = self._last_read
+        if last is not None and last[0] is self._extensions and last[1] == items:
+            return last[2]  # the same extensions, the same calls: the same snapshot
+        snapshot = self._build_snapshot(items)
+        self._last_read = (self._extensions, items, snapshot)
+        return snapshot
+
+    def _build_snapshot(self, items: list[Mapping[str, Any]]) -> Snapshot:
         calls = self._build_calls(items)
         states = self._states(calls)
         last = self._reuse.last.extensions  # made here alike: only these fields can differ

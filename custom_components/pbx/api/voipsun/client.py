@@ -131,6 +131,7 @@ class VoipsunClient(PolledCallsClient):
         self._agents: dict[str, AgentLogin] = dict(agents or {})
         self._names: dict[str, str] = dict(extension_names or {})
         self._parsed_peers: ParseMemo[Extension | Trunk | None] = ParseMemo()
+        self._parsed_reply: ParseMemo[tuple[dict[str, Extension], dict[str, Trunk]]] = ParseMemo()
         if password:
             for encoded in (
                 quote(password, safe=""),
@@ -277,7 +278,12 @@ class VoipsunClient(PolledCallsClient):
 
     async def _refresh_inventory(self) -> tuple[dict[str, Extension], dict[str, Trunk]]:
         reply = await self._call(CREDENTIALS_CHECK)
-        extensions, trunks = parse_peers(entries(reply), self._names, self._parsed_peers)
+        extensions, trunks = self._parsed_reply.get(
+            CREDENTIALS_CHECK,
+            reply,
+            lambda: parse_peers(entries(reply), self._names, self._parsed_peers),
+        )
+        self._parsed_reply.done()
         self._extensions = extensions
         self._inventory_known = True
         return extensions, trunks
@@ -320,12 +326,13 @@ class VoipsunClient(PolledCallsClient):
 
     def _with_states(self, calls: Mapping[str, Call]) -> dict[str, Extension]:
         states = self._states(calls)
-        return {
-            number: extension
-            if extension.state is states[number]
-            else replace(extension, state=states[number])
+        changed = {
+            number: replace(extension, state=states[number])
             for number, extension in self._extensions.items()
+            if extension.state is not states[number]
         }
+        # Nobody changes a snapshot's dicts: the same one serves while no state changed.
+        return {**self._extensions, **changed} if changed else self._extensions
 
     def _states(self, calls: Mapping[str, Call]) -> dict[str, ExtensionState | None]:
         in_calls = call_states(legs_of(calls))

@@ -98,7 +98,12 @@ class YeastarClient(YeastarDirectory):
         self._extension_ids: dict[str, str] = {}
         self._queue_ids: dict[str, str] = {}
         self._reuse = SnapshotReuse()
-        self._parsed_extensions: ParseMemo[tuple[Extension | None, set[str]]] = ParseMemo()
+        self._parsed_extensions: ParseMemo[tuple[Extension | None, frozenset[str]]] = ParseMemo()
+        self._parsed_list: ParseMemo[tuple[dict[str, Extension], dict[str, frozenset[str]]]] = (
+            ParseMemo()
+        )
+        self._remembered: dict[str, Extension] | None = None
+        self._counted_mailboxes = ParseMemo()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -162,20 +167,21 @@ class YeastarClient(YeastarDirectory):
             self._fetch_calls(),
             self._fetch_alarms(),
         )
-        legs = leg_states(legs_of(calls))
-        extensions: dict[str, Extension] = {}
-        endpoints: dict[str, set[str]] = {}
-        for item in raw_extensions:
-            number = as_str(item.get("number"))
-            extension, online = self._parsed_extensions.get(
-                number, (item, legs.get(number or "")), partial(self._parse_extension, item, legs)
-            )
-            if extension is not None:
-                extensions[extension.number] = extension
-                endpoints[extension.number] = set(online)  # events change it in place
-        self._parsed_extensions.done()
-        self._endpoints = endpoints
-        self._remember_extensions(extensions.values())
+        # The list as read, parsed only where it changed; then the states of the calls.
+        listed, online = self._parsed_list.get(
+            "extension/list", raw_extensions, partial(self._parse_extensions, raw_extensions)
+        )
+        self._parsed_list.done()
+        extensions = dict(listed)
+        for number, states in leg_states(legs_of(calls)).items():
+            extension = extensions.get(number)
+            state = busiest_state(states)
+            if extension is not None and state is not None and state != extension.state:
+                extensions[number] = replace(extension, state=state)
+        self._endpoints = {number: set(kinds) for number, kinds in online.items()}
+        if listed is not self._remembered:
+            self._remember_extensions(listed.values())
+            self._remembered = listed
         self._queue_ids = {
             queue.number: queue.vendor_id
             for queue in queues.values()
@@ -226,22 +232,39 @@ class YeastarClient(YeastarDirectory):
                 items.extend(as_mapping(item) for item in as_list(reply.get(key)))
         return items
 
+    def _parse_extensions(
+        self, items: list[Mapping[str, Any]]
+    ) -> tuple[dict[str, Extension], dict[str, frozenset[str]]]:
+        """The extensions of the list (their states as their registrations tell), and the
+        endpoints each is online on; an item as it was last time is not read again."""
+        extensions: dict[str, Extension] = {}
+        online: dict[str, frozenset[str]] = {}
+        for item in items:
+            number = as_str(item.get("number"))
+            extension, endpoints = self._parsed_extensions.get(
+                number, item, partial(self._parse_extension, item)
+            )
+            if extension is not None:
+                extensions[extension.number] = extension
+                online[extension.number] = endpoints
+        self._parsed_extensions.done()
+        return extensions, online
+
     @staticmethod
-    def _parse_extension(
-        item: Mapping[str, Any], legs: Mapping[str, list[ExtensionState]]
-    ) -> tuple[Extension | None, set[str]]:
-        """The extension of an `extension/list` item, and the endpoints it is online on."""
+    def _parse_extension(item: Mapping[str, Any]) -> tuple[Extension | None, frozenset[str]]:
+        """The extension of an `extension/list` item (its state as its registration tells),
+        and the endpoints it is online on."""
         number = as_str(item.get("number"))
         if number is None:
             _LOGGER.debug("Yeastar extension without a number dropped")
-            return None, set()
+            return None, frozenset()
         online = as_mapping(item.get("online_status"))
-        endpoints = online_endpoints(online)
+        endpoints = frozenset(online_endpoints(online))
         # Registered: online on any endpoint (a SIP phone in `sip_phone.status_list`, or Linkus).
         registered = bool(endpoints) if online else None
         presence = as_str(item.get("presence_status"))
-        state = busiest_state(legs.get(number, []))
-        if state is None and registered is not None:
+        state = None
+        if registered is not None:
             state = ExtensionState.IDLE if registered else ExtensionState.OFFLINE
         extension = Extension(
             number=number,
@@ -621,7 +644,7 @@ class YeastarClient(YeastarDirectory):
         """The PBX's id of an extension: from the last snapshot, else from the list."""
         if number not in self._extension_ids:
             items = await self._fetch_extension_pages()
-            parsed = [self._parse_extension(item, {})[0] for item in items]
+            parsed = [self._parse_extension(item)[0] for item in items]
             self._remember_extensions(ext for ext in parsed if ext is not None)
         try:
             return self._extension_ids[number]

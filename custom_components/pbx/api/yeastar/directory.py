@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 import datetime as dt
+from functools import partial
 import logging
 import re
 from typing import Any
@@ -28,6 +29,7 @@ from ..errors import PbxCommandError, PbxConnectionError
 from ..models import CallDirection, CallRecord, HistoryQuery, Mailbox
 from ..numbers import SUFFIX_DIGITS, digits_of, normalise, same_number
 from ..parse import as_int, as_mapping, as_str
+from ..reuse import ParseMemo
 from .stream import YeastarStream
 from .wire import CALL_TYPES
 
@@ -205,11 +207,32 @@ def _list_of(reply: Mapping[str, Any], key: str, what: str) -> list[Mapping[str,
     return [as_mapping(item) for item in value]
 
 
+def count_messages(boxes: Any, asked: frozenset[str]) -> dict[str, tuple[int, int, int]]:
+    """Of each asked mailbox of a `vm/query` answer: its total, the messages listed, the new
+    ones among them."""
+    if not isinstance(boxes, list):
+        raise PbxConnectionError("Yeastar vm/query answered voicemail_list that is not a list")
+    counted: dict[str, tuple[int, int, int]] = {}
+    for box in map(as_mapping, boxes):
+        number = as_str(box.get("number"))
+        if number is None or number not in asked:
+            continue
+        messages = _list_of(box, "data", "vm/query")
+        total = as_int(box.get("total_number"))
+        if total is None or total < 0:
+            raise PbxConnectionError("Yeastar vm/query answered a mailbox without a total")
+        new = sum(1 for message in messages if as_int(message.get("is_read")) == 0)
+        counted[number] = (total, len(messages), new)
+    return counted
+
+
 class YeastarDirectory(YeastarStream):
     """Caller names, call history and voicemail counts, on the session of `YeastarStream`."""
 
     _display: str | None = None
     _offset: dt.timedelta | None = None
+    _counted_mailboxes: ParseMemo[dict[str, tuple[int, int, int]]]
+    """The mailboxes of each `vm/query` answer, counted again only when the answer changed."""
 
     def _learn_clock(self, information: Mapping[str, Any]) -> None:
         """Keep the PBX's display format and UTC offset from `system/information`'s data."""
@@ -318,6 +341,12 @@ class YeastarDirectory(YeastarStream):
     # Voicemail -------------------------------------------------------------------------
 
     async def _fetch_voicemail(self, numbers: Iterable[str]) -> dict[str, Mailbox]:
+        try:
+            return await self._fetch_voicemail_batches(numbers)
+        finally:
+            self._counted_mailboxes.done()
+
+    async def _fetch_voicemail_batches(self, numbers: Iterable[str]) -> dict[str, Mailbox]:
         """Counts of every listed extension's mailbox; none where the PBX refuses to tell."""
         # https://help.yeastar.com/en/p-series-appliance-edition/developer-guide/query-voicemail-messages-of-multiple-extensions-or-group-voicemails.html
         #   number: comma-separated; voicemail_list[] of {number, total_number, data[] of
@@ -343,19 +372,15 @@ class YeastarDirectory(YeastarStream):
                 "vm/query",
                 params={"number": ",".join(pending), "page": page, "page_size": VM_PAGE_SIZE},
             )
-            for box in _list_of(reply, "voicemail_list", "vm/query"):
-                number = as_str(box.get("number"))
-                if number is None or number not in pending:
-                    continue
-                messages = _list_of(box, "data", "vm/query")
-                total = as_int(box.get("total_number"))
-                if total is None or total < 0:
-                    raise PbxConnectionError("Yeastar vm/query answered a mailbox without a total")
+            boxes = reply.get("voicemail_list", [])
+            key = (page, *pending)
+            counted = self._counted_mailboxes.get(
+                key, boxes, partial(count_messages, boxes, frozenset(pending))
+            )
+            for number, (total, listed, new) in counted.items():
                 totals[number] = total
-                seen[number] = seen.get(number, 0) + len(messages)
-                unread[number] = unread.get(number, 0) + sum(
-                    1 for m in messages if as_int(m.get("is_read")) == 0
-                )
+                seen[number] = seen.get(number, 0) + listed
+                unread[number] = unread.get(number, 0) + new
             pending = [n for n in pending if n in totals and seen.get(n, 0) < totals[n]]
             if not pending:
                 break
