@@ -149,7 +149,15 @@ def next_alarm_time(alarms: Iterable[WakeupAlarm], now: datetime) -> datetime | 
     return found
 
 
-class PbxSensor(PbxEntity, SensorEntity):
+class PbxSensorEntity(PbxEntity, SensorEntity):
+    """A sensor of the PBX: its state is made of its value and its attributes."""
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The value and the attributes."""
+        return (self.native_value, self.extra_state_attributes)
+
+
+class PbxSensor(PbxSensorEntity):
     """A sensor showing one value of a subject."""
 
     entity_description: PbxSensorDescription[Any]
@@ -165,10 +173,6 @@ class PbxSensor(PbxEntity, SensorEntity):
         """Attributes the description takes from the config entry, if any."""
         attributes_fn = self.entity_description.attributes_fn
         return None if attributes_fn is None else attributes_fn(self.coordinator.config_entry)
-
-    def shown_state(self) -> tuple[Any, ...]:
-        """The value and the attributes."""
-        return (self.native_value, self.extra_state_attributes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,7 +202,7 @@ VOICEMAIL_SENSORS: tuple[PbxCountSensorDescription, ...] = (
 )
 
 
-class PbxMissedCallsSensor(PbxEntity, SensorEntity):
+class PbxMissedCallsSensor(PbxSensorEntity):
     """Missed calls of an extension (or, on the PBX, outside calls nobody answered) since the
     count was last cleared; kept by the integration across restarts."""
 
@@ -232,12 +236,8 @@ class PbxMissedCallsSensor(PbxEntity, SensorEntity):
             "last_missed": count.last_time,
         }
 
-    def shown_state(self) -> tuple[Any, ...]:
-        """The count and the last missed call."""
-        return (self.native_value, self.extra_state_attributes)
 
-
-class PbxVoicemailSensor(PbxEntity, SensorEntity):
+class PbxVoicemailSensor(PbxSensorEntity):
     """New (unheard) voicemail messages of an extension; `total` counts every message."""
 
     entity_description: PbxCountSensorDescription
@@ -254,12 +254,8 @@ class PbxVoicemailSensor(PbxEntity, SensorEntity):
         mailbox = self.coordinator.data.voicemail.get(self.subject_key[1])
         return {"total": None if mailbox is None else mailbox.total}
 
-    def shown_state(self) -> tuple[Any, ...]:
-        """The new messages and the total."""
-        return (self.native_value, self.extra_state_attributes)
 
-
-class PbxNextWakeupSensor(PbxEntity, SensorEntity):
+class PbxNextWakeupSensor(PbxSensorEntity):
     """When the extension's next enabled wake-up alarm rings.
 
     The coordinator counts an extension's alarms as part of it, so the sensor hears of alarm
@@ -277,10 +273,6 @@ class PbxNextWakeupSensor(PbxEntity, SensorEntity):
             return None
         alarms = self.coordinator.data.alarms.get(self.subject_key[1], ())
         return next_alarm_time(alarms, dt_util.now())
-
-    def shown_state(self) -> tuple[Any, ...]:
-        """The next alarm time."""
-        return (self.native_value,)
 
     async def async_added_to_hass(self) -> None:
         """Wake up when the alarm time passes."""

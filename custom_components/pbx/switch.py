@@ -65,7 +65,15 @@ SWITCHES: tuple[PbxSwitchDescription[Any], ...] = (
 )
 
 
-class PbxSwitch(PbxEntity, SwitchEntity):
+class PbxSwitchEntity(PbxEntity, SwitchEntity):
+    """A switch of the PBX: its state is made of whether it is on."""
+
+    def shown_state(self) -> tuple[Any, ...]:
+        """The flag."""
+        return (self.is_on,)
+
+
+class PbxSwitch(PbxSwitchEntity):
     """A switch of a subject: its state shows at once once the PBX accepted the change."""
 
     entity_description: PbxSwitchDescription[Any]
@@ -75,10 +83,6 @@ class PbxSwitch(PbxEntity, SwitchEntity):
         """The flag, or `None` while unknown."""
         subject = self.subject
         return None if subject is None else self.entity_description.value_fn(subject)
-
-    def shown_state(self) -> tuple[Any, ...]:
-        """The flag."""
-        return (self.is_on,)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on."""
@@ -133,7 +137,7 @@ def agent_unique_key(agent: str, key: str) -> str:
     return f"agent_{agent}_{key}"
 
 
-class PbxAgentSwitch(PbxEntity, SwitchEntity):
+class PbxAgentSwitch(PbxSwitchEntity):
     """Whether one agent of a queue is logged in, or paused; on the queue's device."""
 
     entity_description: PbxAgentSwitchDescription
@@ -179,10 +183,6 @@ class PbxAgentSwitch(PbxEntity, SwitchEntity):
         """The agent's flag."""
         agent = self.agent
         return None if agent is None else self.entity_description.value_fn(agent)
-
-    def shown_state(self) -> tuple[Any, ...]:
-        """The agent's flag."""
-        return (self.is_on,)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Log the agent in, or pause it."""

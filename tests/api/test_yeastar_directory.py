@@ -538,13 +538,23 @@ async def test_simulator_searches_numbers_as_typed(
     assert by_name["total_number"] == 1
 
 
+@pytest.fixture
+def small_contact_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three contacts per search answer."""
+    monkeypatch.setattr(directory, "CONTACT_PAGE_SIZE", 3)
+
+
+def add_mobiles(model: PbxModel, name: str, numbers: list[str]) -> None:
+    for n, number in enumerate(numbers):
+        model.add_contact(f"{name}{n}", (("mobile_number", number),))
+
+
+@pytest.mark.usefixtures("small_contact_pages")
 async def test_lookup_in_a_big_phonebook_searches_again(
-    client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
+    client: YeastarClient, model: PbxModel, yeastar: YeastarServer
 ) -> None:
     """More matches of the last digits than one answer holds: the whole number is searched."""
-    monkeypatch.setattr(directory, "CONTACT_PAGE_SIZE", 3)
-    for n in range(5):
-        model.add_contact(f"Other{n}", (("mobile_number", f"+4420794{n}0101"),))
+    add_mobiles(model, "Other", [f"+4420794{n}0101" for n in range(5)])
     model.add_contact("Zoe", (("mobile_number", "+447700900101"),), last_name="Kim")
     yeastar.clear_requests()
     assert await client.async_lookup_name("00447700900101") == "Zoe Kim"
@@ -553,6 +563,17 @@ async def test_lookup_in_a_big_phonebook_searches_again(
     yeastar.clear_requests()
     assert await client.async_lookup_name("+15550100101") == "Olivia Brooks"  # the first page
     assert requests(yeastar, "company_contact/search") == 1
+
+
+@pytest.mark.usefixtures("small_contact_pages")
+async def test_lookup_gives_up_when_both_searches_overflow(
+    client: YeastarClient, model: PbxModel, yeastar: YeastarServer
+) -> None:
+    """Contacts whose numbers hold the searched digits, none of them the caller's."""
+    add_mobiles(model, "Near", [f"+4477009001012{n}" for n in range(5)])
+    yeastar.clear_requests()
+    assert await client.async_lookup_name("00447700900101") is None
+    assert requests(yeastar, "company_contact/search") == 2
 
 
 # The PBX's clock and the CDRs' parties, as its answers write them ----------------------------
@@ -656,18 +677,6 @@ async def test_lookup_of_no_number_asks_nothing(
     yeastar.clear_requests()
     assert await client.async_lookup_name("") is None
     assert requests(yeastar, "company_contact/search") == 0
-
-
-async def test_lookup_gives_up_when_both_searches_overflow(
-    client: YeastarClient, model: PbxModel, yeastar: YeastarServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Contacts whose numbers hold the searched digits, none of them the caller's."""
-    monkeypatch.setattr(directory, "CONTACT_PAGE_SIZE", 3)
-    for n in range(5):
-        model.add_contact(f"Near{n}", (("mobile_number", f"+4477009001012{n}"),))
-    yeastar.clear_requests()
-    assert await client.async_lookup_name("00447700900101") is None
-    assert requests(yeastar, "company_contact/search") == 2
 
 
 async def test_history_stops_at_the_limit(

@@ -137,9 +137,9 @@ class MirtaClient(PolledCallsClient):
         self._extensions: dict[str, Extension] = {}
         self._queue_ids: dict[str, str] = {}
         self._queues: dict[str, Queue] = {}
+        """The last queues read, standing in for the details a failing request did not give."""
         self._reuse = SnapshotReuse()
         self._parsed_extensions: ParseMemo[Extension] = ParseMemo()
-        """The last queues read, standing in for the details a failing request did not give."""
         self._dnd_limit = asyncio.Semaphore(DND_CONCURRENCY)
         self._dnd: dict[str, bool | None] = {}
         """Each extension's DND as last read (or set)."""

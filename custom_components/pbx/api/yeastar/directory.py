@@ -207,13 +207,13 @@ def _list_of(reply: Mapping[str, Any], key: str, what: str) -> list[Mapping[str,
     return [as_mapping(item) for item in value]
 
 
-def count_messages(boxes: Any, asked: frozenset[str]) -> dict[str, tuple[int, int, int]]:
+def count_messages(
+    reply: Mapping[str, Any], asked: frozenset[str]
+) -> dict[str, tuple[int, int, int]]:
     """Of each asked mailbox of a `vm/query` answer: its total, the messages listed, the new
     ones among them."""
-    if not isinstance(boxes, list):
-        raise PbxConnectionError("Yeastar vm/query answered voicemail_list that is not a list")
     counted: dict[str, tuple[int, int, int]] = {}
-    for box in map(as_mapping, boxes):
+    for box in _list_of(reply, "voicemail_list", "vm/query"):
         number = as_str(box.get("number"))
         if number is None or number not in asked:
             continue
@@ -372,10 +372,10 @@ class YeastarDirectory(YeastarStream):
                 "vm/query",
                 params={"number": ",".join(pending), "page": page, "page_size": VM_PAGE_SIZE},
             )
-            boxes = reply.get("voicemail_list", [])
-            key = (page, *pending)
             counted = self._counted_mailboxes.get(
-                key, boxes, partial(count_messages, boxes, frozenset(pending))
+                (page, *pending),
+                reply.get("voicemail_list"),
+                partial(count_messages, reply, frozenset(pending)),
             )
             for number, (total, listed, new) in counted.items():
                 totals[number] = total
