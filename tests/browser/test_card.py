@@ -258,7 +258,6 @@ def big_pbx(
     )
     big.start(timeout=180)
     entries = dict(home_assistant.entries)
-    states_before = len(home_assistant.rest("get", "/api/states"))
     entry_id = ""
     try:
         flow = {**big.flows["yeastar"], "name": "Big Hotel"}
@@ -267,16 +266,41 @@ def big_pbx(
         yield entry_id
     finally:
         if entry_id:
+            own = {
+                entity["entity_id"]
+                for entity in home_assistant.ws({"type": "config/entity_registry/list"})
+                if entity["config_entry_id"] == entry_id
+            }
             home_assistant.rest("delete", f"/api/config/config_entries/entry/{entry_id}")
             # Home Assistant is busy removing its 5 000 entities for a while.
             harness.wait_until(
-                lambda: len(home_assistant.rest("get", "/api/states")) <= states_before,
+                lambda: (
+                    not any(
+                        state["entity_id"] in own
+                        for state in home_assistant.rest("get", "/api/states")
+                    )
+                ),
                 120,
                 "the big PBX's entities removed",
                 1,
             )
         home_assistant.entries = entries
         big.stop()
+
+
+def settled_states(home_assistant: harness.HomeAssistantProcess) -> None:
+    """Wait until Home Assistant's count of states has stood still for three seconds.
+
+    Its devices come before their entities: a browser that connects while thousands of states
+    are still being added is sent more than Home Assistant lets wait, and is dropped.
+    """
+    counts: list[int] = []
+
+    def still() -> bool:
+        counts.append(len(home_assistant.rest("get", "/api/states")))
+        return len(counts) > 3 and len(set(counts[-4:])) == 1
+
+    harness.wait_until(still, 180, "Home Assistant's states settled", 1)
 
 
 _RENDERED = """
@@ -296,6 +320,13 @@ function tiles() {
   }
   return [];
 }
+const path = arguments[1];
+let opened = 0;
+function open() {
+  opened = performance.now();
+  history.pushState(null, '', path);
+  window.dispatchEvent(new CustomEvent('location-changed'));
+}
 function check() {
   const found = tiles();
   if (found.length >= count && found.every((tile) => tile.shadowRoot?.querySelector('.tile'))) {
@@ -303,14 +334,18 @@ function check() {
       const now = performance.now();
       done([now - started, now - cardSeen]);
     });
-  } else if (performance.now() - started > 60000) {
-    done([-found.length, 0]);
+  } else if (performance.now() - started > 75000) {
+    const hass = document.querySelector('home-assistant')?.hass;
+    done([-found.length, `card seen: ${cardSeen !== null}; at ${location.pathname}; ` +
+      `connected: ${hass?.connected}; states: ${Object.keys(hass?.states ?? {}).length}`]);
   } else {
+    // A frontend that has just logged in may still be redirecting to its default page.
+    const away = cardSeen === null && !location.pathname.startsWith(path);
+    if (away && performance.now() - opened > 500) open();
     requestAnimationFrame(check);
   }
 }
-history.pushState(null, '', arguments[1]);
-window.dispatchEvent(new CustomEvent('location-changed'));
+open();
 check();
 """
 
@@ -377,6 +412,7 @@ def test_card_renders_1000_extensions(
             "the big PBX's extension devices",
             1,
         )
+        settled_states(home_assistant)
         chrome = harness.new_driver()
         try:
             harness.login(chrome, home_assistant.url)
@@ -385,7 +421,7 @@ def test_card_renders_1000_extensions(
             harness.console_errors(chrome)
             chrome.set_script_timeout(90)
             elapsed, own = chrome.execute_async_script(_RENDERED, BIG, path)
-            assert elapsed > 0, f"only {-elapsed} tiles after 60 s"
+            assert elapsed > 0, f"only {-elapsed} tiles after 75 s ({own})"
             # From opening the dashboard, and from the card's element being there.
             print(  # noqa: T201
                 f"BENCH card render {BIG} extensions {elapsed:.0f} ms "
