@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import pytest
 
 from custom_components.pbx.api import PbxConnectionError
@@ -13,6 +16,7 @@ from custom_components.pbx.api.parse import (
     as_mapping,
     as_str,
     decode_json_object,
+    loads,
 )
 
 
@@ -76,3 +80,38 @@ def test_redactor() -> None:
     redact.discard("token-123")
     redact.discard(None)
     assert redact("token-123") == "token-123"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"number": "101", "list": [1, 2.5, true, null]}',
+        b'{"name": "K\xc3\xb6ln"}',
+        '{"lone": "\\ud800"}',
+        '"\\u00e9"',
+        "[]",
+    ],
+)
+def test_loads_reads_what_json_reads(text: str | bytes) -> None:
+    """orjson where it can, the standard library where orjson refuses: the same values."""
+    assert loads(text) == json.loads(text)
+
+
+def test_loads_reads_nan_and_utf16() -> None:
+    assert math.isnan(loads('{"x": NaN}')["x"])
+    assert loads('{"x": 1}'.encode("utf-16")) == {"x": 1}
+
+
+def test_loads_reads_integers_beyond_64_bits_as_floats() -> None:
+    assert loads("[18446744073709551615, 18446744073709551616]") == [
+        18446744073709551615,
+        float(18446744073709551616),
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a": 1} x', b"\xff", "[" * 5000])
+def test_loads_refuses_what_json_refuses(text: str | bytes) -> None:
+    with pytest.raises((ValueError, RecursionError)):
+        json.loads(text)
+    with pytest.raises((ValueError, RecursionError)):
+        loads(text)

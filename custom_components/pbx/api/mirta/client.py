@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 import datetime as dt
 from functools import partial
-import json
 import logging
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus
@@ -39,7 +38,7 @@ from ..models import (
     Vendor,
 )
 from ..numbers import SHORTEST_SUFFIX
-from ..parse import as_bool, as_list, as_mapping, as_str
+from ..parse import as_bool, as_list, as_mapping, as_str, loads
 from ..polling import PolledCallsClient
 from ..reuse import ParseMemo, SnapshotReuse
 from .directory import MirtaDirectory
@@ -224,7 +223,7 @@ class MirtaClient(PolledCallsClient):
         if text in EMPTY_ANSWERS:
             return None
         try:
-            return json.loads(text)
+            return loads(text)
         except ValueError:
             if text[:1] in ("[", "{"):
                 raise PbxConnectionError(f"MiRTA {reqtype} answered with broken JSON") from None
@@ -239,7 +238,7 @@ class MirtaClient(PolledCallsClient):
             _LOGGER.debug("MiRTA %s answered nothing", reqtype)
             return []
         try:
-            decoded = json.loads(text)
+            decoded = loads(text)
         except ValueError:
             decoded = None
         if isinstance(decoded, Mapping):
@@ -665,7 +664,7 @@ class MirtaClient(PolledCallsClient):
         """Read one extension's do-not-disturb (``DND&action=get``)."""
         text = await self._call("DND", number=extension, action="get")
         try:
-            decoded = json.loads(text) if text else ""
+            decoded = loads(text) if text else ""
         except ValueError:
             decoded = text
         if isinstance(decoded, Mapping):

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 import datetime as dt
-import json
 import logging
 from typing import Any
 
 from ..errors import PbxConnectionError
 from ..models import CallDirection, CallRecord, HistoryQuery
-from ..parse import as_int, as_str
+from ..parse import as_int, as_str, loads
 from .wire import CDR_DIRECTIONS, wire_key
 
 _LOGGER = logging.getLogger(__name__)
@@ -181,7 +180,7 @@ def parse_page(reply: Mapping[str, Any]) -> CdrPage:
     if isinstance(data, str):
         # The table types `data` as a String; tolerate a list sent JSON-encoded.
         try:
-            data = json.loads(data)
+            data = loads(data)
         except ValueError:
             raise PbxConnectionError("Synway cdrs answered data that is not a list") from None
     if data is None and not as_int(reply.get("total")):

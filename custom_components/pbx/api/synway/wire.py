@@ -22,7 +22,7 @@ from ..models import (
     WakeupAlarm,
     Weekday,
 )
-from ..parse import as_bool, as_int, as_list, as_mapping, as_str
+from ..parse import as_bool, as_int, as_list, as_mapping, as_str, loads
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -186,6 +186,10 @@ def decode_lenient(body: bytes | str, *, repair_braces: bool = False) -> Any:
     """
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     text = text.strip()
+    try:
+        return loads(text)  # the usual answer: one whole document
+    except ValueError:
+        pass
     decoder = json.JSONDecoder()
     candidates = [text, text.translate(_CURLY_QUOTES)]
     if repair_braces:

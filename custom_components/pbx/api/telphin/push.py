@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-import json
 import logging
 import time
 from typing import Any
@@ -28,7 +27,7 @@ from ..models import (
     PbxEvent,
     busiest_state,
 )
-from ..parse import as_bool, as_int, as_mapping, as_str
+from ..parse import as_bool, as_int, as_mapping, as_str, loads
 from .wire import MAX_TEXT, extension_number, short_number
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ def push_fields(method: str, headers: Mapping[str, str], body: bytes) -> dict[st
         pairs: list[tuple[str, Any]]
         if text.startswith("{"):
             # Assumed: tolerate a JSON object although the document says form-encoded.
-            pairs = list(as_mapping(json.loads(text)).items())
+            pairs = list(as_mapping(loads(text)).items())
         else:
             pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PUSH_FIELDS)
     except UnicodeDecodeError, ValueError:

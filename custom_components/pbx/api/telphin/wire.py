@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime as dt
-import json
 import re
 from typing import Any
 
 from ..errors import PbxConnectionError
-from ..parse import as_int, as_str
+from ..parse import as_int, as_str, loads
 
 DEFAULT_HOST = "apiproxy.telphin.ru"
 
@@ -78,7 +77,7 @@ def parse_gmt(value: Any) -> dt.datetime | None:
 def reason_of(status: int, body: bytes) -> str:
     """The API's explanation of an error answer."""
     try:
-        decoded = json.loads(body)
+        decoded = loads(body)
     except ValueError, UnicodeDecodeError:
         text = body.decode("utf-8", "replace").strip()
         return text[:200] if text else f"HTTP {status}"
@@ -95,7 +94,7 @@ def decode_json(body: bytes, what: str) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body)
+        return loads(body)
     except ValueError, UnicodeDecodeError:
         raise PbxConnectionError(
             f"Telphin {what} answered with something that is not JSON"

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 import itertools
-import json
 import logging
 import re
 from typing import Any
@@ -30,7 +29,7 @@ from ..models import (
     TrunkState,
     busiest_state,
 )
-from ..parse import as_bool, as_int, as_str
+from ..parse import as_bool, as_int, as_str, loads
 from ..reuse import ParseMemo
 
 _LOGGER = logging.getLogger(__name__)
@@ -490,10 +489,9 @@ _LINE_OF_JSON = re.compile(r"\n(?=[{\[])")
 def _whole_json(text: str, start: int) -> tuple[bool, Any]:
     """The JSON document that runs from `start` to the end of `text`; (False, None) if none."""
     try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
+        return True, loads(text[start:])
     except ValueError:
         return False, None
-    return (True, value) if not text[end:].strip() else (False, None)
 
 
 def decode_reply(body: bytes, action: str) -> Any:

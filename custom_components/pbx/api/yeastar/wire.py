@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import datetime as dt
-import json
 from typing import Any
 
 from ..errors import PbxCommandError
@@ -24,7 +23,7 @@ from ..models import (
     WakeupAlarm,
     Weekday,
 )
-from ..parse import as_bool, as_int, as_list, as_mapping, as_str
+from ..parse import as_bool, as_int, as_list, as_mapping, as_str, loads
 
 API_PATH = "/openapi/v1.0/"
 HEADERS = {"User-Agent": "OpenAPI"}
@@ -204,7 +203,7 @@ def _decode(data: str | bytes) -> Any:
     if len(data) > MAX_EVENT_BYTES:
         return None
     try:
-        return json.loads(data)
+        return loads(data)
     except ValueError, RecursionError:
         return None
 
