@@ -24,7 +24,13 @@ from custom_components.pbx.api.models import (
     TrunkState,
     Vendor,
 )
-from custom_components.pbx.api.yeastar import YeastarClient, parse_call, trunk_state
+from custom_components.pbx.api.parse import decode_json_object
+from custom_components.pbx.api.yeastar import (
+    YeastarClient,
+    parse_call,
+    session as yeastar_session,
+    trunk_state,
+)
 from simulator import PbxModel, YeastarServer
 
 from ..conftest import YEASTAR_CLIENT_ID, YEASTAR_CLIENT_SECRET, yeastar_data
@@ -148,6 +154,40 @@ async def test_paging_through_250_extensions(
     assert sorted(record.query["page"] for record in pages) == ["1", "2", "3"]
     # Batched: no request per extension.
     assert len(server.requests) < 20
+
+
+async def test_an_unchanged_page_is_not_decoded_again(
+    session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read's answers the same to the byte as the read before are not decoded again; a
+    changed one is, and shows its change."""
+    decoded: list[str] = []
+
+    def counting(body: bytes | str, what: str) -> object:
+        decoded.append(what.removeprefix("Yeastar "))
+        return decode_json_object(body, what)
+
+    monkeypatch.setattr(yeastar_session, "decode_json_object", counting)
+    model = PbxModel.office(extensions=250, seed=3)
+    async with YeastarServer(
+        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
+    ) as server:
+        client = YeastarClient(session, **client_args(yeastar_data(server)))
+        await client.async_connect()
+        await client.async_fetch_snapshot()
+        assert decoded.count("extension/list") == 3
+        decoded.clear()
+        await client.async_fetch_snapshot()
+        assert "extension/list" not in decoded
+        assert "vm/query" not in decoded
+
+        number = sorted(model.extensions)[-1]  # on the last page
+        model.extensions[number].presence = "do_not_disturb"
+        decoded.clear()
+        snapshot = await client.async_fetch_snapshot()
+        await client.async_close()
+    assert decoded.count("extension/list") == 1
+    assert snapshot.extensions[number].dnd is True
 
 
 async def test_token_refreshed_before_expiry(

@@ -190,6 +190,7 @@ class YeastarClient(YeastarDirectory):
         calls = {call_id: self._named(call) for call_id, call in calls.items()}
         self._resync_calls(calls, since)
         voicemail = await self._fetch_voicemail(extensions)
+        self._read_done()
         return self._reuse(
             Snapshot(
                 extensions=extensions,
@@ -212,19 +213,27 @@ class YeastarClient(YeastarDirectory):
         return await self._fetch_all("extension/list")
 
     async def _fetch_all(self, endpoint: str, key: str = "data") -> list[Mapping[str, Any]]:
-        """Every item of a paged list, the pages after the first read at once.
+        """Every item of a paged list, the pages after the first read at once (remembered:
+        see `_send`).
 
         The list pages (extension, trunk, queue, paging, pause reason) take `page` and
         `page_size` and answer `total_number`.
         """
-        first = await self._api("GET", endpoint, params={"page": 1, "page_size": PAGE_SIZE})
+        first = await self._api(
+            "GET", endpoint, params={"page": 1, "page_size": PAGE_SIZE}, remembered=True
+        )
         items = [as_mapping(item) for item in as_list(first.get(key))]
         total = as_int(first.get("total_number")) or len(items)
         pages = -(-total // PAGE_SIZE)
         if pages > 1 and len(items) == PAGE_SIZE:
             replies = await asyncio.gather(
                 *(
-                    self._api("GET", endpoint, params={"page": page, "page_size": PAGE_SIZE})
+                    self._api(
+                        "GET",
+                        endpoint,
+                        params={"page": page, "page_size": PAGE_SIZE},
+                        remembered=True,
+                    )
                     for page in range(2, pages + 1)
                 )
             )

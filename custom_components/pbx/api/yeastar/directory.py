@@ -371,6 +371,7 @@ class YeastarDirectory(YeastarStream):
                 "GET",
                 "vm/query",
                 params={"number": ",".join(pending), "page": page, "page_size": VM_PAGE_SIZE},
+                remembered=True,
             )
             counted = self._counted_mailboxes.get(
                 (page, *pending),
