@@ -1,7 +1,8 @@
 """Floors of the scale figures: what Home Assistant and aiohttp cost without this integration.
 
 - setup: Home Assistant registering as many trivial entities (`TrivialSensor`, a fixed value,
-  no polling), grouped in as many devices, as the integration made for the PBX;
+  no polling), grouped in as many devices, and as many of them disabled, as the integration
+  made for the PBX;
 - memory: what those trivial entities keep allocated (tracemalloc);
 - refresh: the requests one refresh of ours sent, recorded as they left (`RequestRecorder`),
   sent again one after another by a bare aiohttp session, each answer parsed as JSON.
@@ -42,8 +43,9 @@ class TrivialSensor(SensorEntity):
     _attr_has_entity_name = True
     _attr_native_value = "idle"
 
-    def __init__(self, device: int, index: int) -> None:
-        """Entity `index` of device `device`."""
+    def __init__(self, device: int, index: int, *, enabled: bool = True) -> None:
+        """Entity `index` of device `device`, registered disabled unless `enabled`."""
+        self._attr_entity_registry_enabled_default = enabled
         self._attr_unique_id = f"{device}-{index}"
         self._attr_name = f"Value {index}"
         self._attr_device_info = DeviceInfo(
@@ -51,8 +53,11 @@ class TrivialSensor(SensorEntity):
         )
 
 
-async def trivial_setup(hass: HomeAssistant, devices: int, entities: int) -> tuple[float, int]:
-    """Set up `entities` trivial entities over `devices` devices.
+async def trivial_setup(
+    hass: HomeAssistant, devices: int, entities: int, disabled: int = 0
+) -> tuple[float, int]:
+    """Set up `entities` trivial entities over `devices` devices, `disabled` of them
+    registered disabled.
 
     Returns the seconds it took and the bytes it left allocated (when tracemalloc traces).
     """
@@ -61,10 +66,14 @@ async def trivial_setup(hass: HomeAssistant, devices: int, entities: int) -> tup
     async def setup_platform(
         hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
     ) -> None:
-        add(
-            TrivialSensor(device, index)
+        pairs = (
+            (device, index)
             for device in range(devices)
             for index in range(per_device + (1 if device < extra else 0))
+        )
+        add(
+            TrivialSensor(device, index, enabled=number >= disabled)
+            for number, (device, index) in enumerate(pairs)
         )
 
     async def setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
@@ -88,7 +97,7 @@ async def trivial_setup(hass: HomeAssistant, devices: int, entities: int) -> tup
             assert await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done()
             took = time.perf_counter() - started
-        assert len(hass.states.async_entity_ids("sensor")) >= entities
+        assert len(hass.states.async_entity_ids("sensor")) >= entities - disabled
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()

@@ -62,6 +62,12 @@ def profiled(name: str) -> Iterator[None]:
         profile.dump_stats(path.with_suffix(f".{time.monotonic_ns()}.prof"))
 
 
+def registered(hass: HomeAssistant, entry_id: str) -> tuple[int, int]:
+    """The entities of the entry, and how many of them are disabled."""
+    entries = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    return len(entries), sum(1 for entry in entries if entry.disabled_by is not None)
+
+
 @pytest.fixture(autouse=True)
 def slow_call_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast call polls wait an hour: only the full reads are measured."""
@@ -89,9 +95,9 @@ async def test_scale(hass: HomeAssistant, vendor: str, size: int) -> None:
         # A PBX with an event stream reads everything once more when it connects: let it.
         await asyncio.sleep(0.5)
         await wait_until(hass, lambda: not coordinator.reading, 60)
-        entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+        entities, disabled = registered(hass, entry.entry_id)
         gc.collect()
-        floor_setup, _allocated = await trivial_setup(hass, size, entities)
+        floor_setup, _allocated = await trivial_setup(hass, size, entities, disabled)
         label = str(size)
         record(
             Figure(
@@ -103,7 +109,7 @@ async def test_scale(hass: HomeAssistant, vendor: str, size: int) -> None:
                 "ms",
                 floor_setup * 1000,
                 1.5,
-                note=f"{entities} entities",
+                note=f"{entities} entities, {disabled} of them disabled",
             )
         )
 
@@ -190,8 +196,8 @@ async def test_memory(hass: HomeAssistant, vendor: str, size: int) -> None:
                 await hass.async_block_till_done()
                 await asyncio.sleep(0.5)
                 await wait_until(hass, lambda: not entry.runtime_data.coordinator.reading, 60)
-            entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
-            _took, floor = await trivial_setup(hass, size, entities)
+            entities, disabled = registered(hass, entry.entry_id)
+            _took, floor = await trivial_setup(hass, size, entities, disabled)
         finally:
             tracemalloc.stop()
         record(

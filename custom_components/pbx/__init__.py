@@ -25,6 +25,7 @@ from .coordinator import (
     SubjectKey,
 )
 from .entity import device_identifier, device_info
+from .entity_limit import choose_enabled_extension_keys
 from .intent import async_setup_intents
 from .missed_calls import MissedCalls
 from .push import async_remove_push, async_start_push, chosen_transport
@@ -59,7 +60,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PbxConfigEntry) -> bool:
     except BaseException:
         await client.async_close()
         raise
-    entry.runtime_data = PbxRuntimeData(client=client, coordinator=coordinator)
+    entry.runtime_data = PbxRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        enabled_extension_keys=choose_enabled_extension_keys(coordinator),
+    )
     pbx_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator, PBX_KEY)
     )

@@ -165,6 +165,8 @@ class PbxRuntimeData:
 
     client: PbxClient
     coordinator: PbxCoordinator
+    enabled_extension_keys: frozenset[str] | None = None
+    """The extension entities registered enabled (`entity_limit`); `None`: all of them."""
 
 
 type PbxConfigEntry = ConfigEntry[PbxRuntimeData]
@@ -220,6 +222,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         self._read_lock = asyncio.Lock()
         self._events_task: asyncio.Task[None] | None = None
         self._subject_listeners: dict[SubjectKey, list[CALLBACK_TYPE]] = {}
+        self._plain_listeners: list[CALLBACK_TYPE] = []
+        """The listeners of every read, apart from the thousands of subject listeners."""
         self._published: dict[SubjectKey, Any] = {}
         self._published_snapshot: Snapshot | None = None
         """The snapshot `_published` was last brought up to date with."""
@@ -311,7 +315,15 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
         """Listen to every read (no context), or to one subject (its key as the context)."""
         remove = super().async_add_listener(update_callback, context)
         if context is None:
-            return remove
+            plain = self._plain_listeners
+            plain.append(update_callback)
+
+            @callback
+            def remove_plain_listener() -> None:
+                remove()
+                plain.remove(update_callback)
+
+            return remove_plain_listener
         key: SubjectKey = context
         listeners = self._subject_listeners.setdefault(key, [])
         listeners.append(update_callback)
@@ -361,9 +373,8 @@ class PbxCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def _notify_plain_listeners(self) -> None:
         """Call the listeners of every read."""
-        for update_callback, context in list(self._listeners.values()):
-            if context is None:
-                update_callback()
+        for update_callback in list(self._plain_listeners):
+            update_callback()
 
     @callback
     def async_publish(self, snapshot: Snapshot, changed: Iterable[SubjectKey]) -> None:

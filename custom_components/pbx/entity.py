@@ -75,6 +75,10 @@ class PbxEntity(CoordinatorEntity[PbxCoordinator]):
             coordinator.config_entry.unique_id or "", key, description.key
         )
         self._attr_device_info = device_info(coordinator, key)
+        if key[0] == Subject.EXTENSION:
+            enabled = coordinator.config_entry.runtime_data.enabled_extension_keys
+            if enabled is not None and description.key not in enabled:
+                self._attr_entity_registry_enabled_default = False
         if key[0] == Subject.TRUNK:
             self._attr_translation_placeholders = {"trunk": key[1]}
 
