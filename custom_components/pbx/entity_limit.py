@@ -71,8 +71,7 @@ def choose_enabled_extension_keys(coordinator: PbxCoordinator) -> frozenset[str]
         _LOGGER.info(
             "%s shows %d extensions: so that Home Assistant's limit of %d enabled entities per "
             "entry holds, the most useful entities of each extension are enabled (%s); "
-            "the others are registered disabled, to enable in Settings > Entities (or choose "
-            "fewer extensions in the integration's options)",
+            "the others are registered disabled, to enable in Settings > Entities",
             coordinator.config_entry.title,
             sum(1 for kind, _ident in shown if kind == Subject.EXTENSION),
             ENABLED_ENTITIES_LIMIT,
