@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 from typing import Any
@@ -29,12 +30,14 @@ from custom_components.pbx.api.mirta import (
     MirtaClient,
     build_calls,
     channel_state,
+    client as mirta_client,
     device_state,
     diff,
     dnd_value,
     duration,
     field,
 )
+from custom_components.pbx.api.mirta.wire import extension_record
 from custom_components.pbx.api.models import (
     AgentAction,
     CallDirection,
@@ -1347,3 +1350,33 @@ async def test_a_snapshot_handed_out_never_changes(client: MirtaClient, model: P
     assert calls.extensions["101"].state is ExtensionState.RINGING
     # The integration compares the next reads with this one: it must stay as it was read.
     assert snapshot.extensions["101"].state is ExtensionState.IDLE
+
+
+async def test_an_unchanged_extension_list_is_not_read_again(
+    client: MirtaClient, model: PbxModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``INFO extensions`` the same as the read before is not decoded again (only its digest
+    is kept: it holds SIP secrets); a changed one is, and shows its change."""
+    read: list[str] = []
+
+    def counting(item: Any) -> Any:
+        read.append(str(item.get("ex_number")))
+        return extension_record(item)
+
+    monkeypatch.setattr(mirta_client, "extension_record", counting)
+    await client.async_connect()
+    await client.async_fetch_snapshot()
+    assert len(read) == len(model.extensions)
+    read.clear()
+    await client.async_fetch_snapshot()
+    assert read == []
+
+    model.extensions["101"].name = "Front desk"
+    snapshot = await client.async_fetch_snapshot()
+    assert len(read) == len(model.extensions)
+    assert snapshot.extensions["101"].name == "Front desk"
+    # Nothing of the answer but the records' few fields is kept: no password, no e-mail.
+    web_password = hashlib.sha256(f"{TENANT}/101".encode()).hexdigest()
+    kept = repr(vars(client))
+    assert web_password not in kept
+    assert "ext101@example.com" not in kept

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 import datetime as dt
 from functools import partial
+import hashlib
 import logging
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus
@@ -139,6 +140,8 @@ class MirtaClient(PolledCallsClient):
         """The last queues read, standing in for the details a failing request did not give."""
         self._reuse = SnapshotReuse()
         self._parsed_extensions: ParseMemo[Extension] = ParseMemo()
+        self._records: tuple[bytes, dict[str, ExtensionRecord]] | None = None
+        """The digest of the last ``INFO extensions`` answer, and the records read of it."""
         self._dnd_limit = asyncio.Semaphore(DND_CONCURRENCY)
         self._dnd: dict[str, bool | None] = {}
         """Each extension's DND as last read (or set)."""
@@ -219,7 +222,10 @@ class MirtaClient(PolledCallsClient):
 
     async def _read(self, reqtype: str, **params: str) -> Any:
         """A read: the decoded JSON, or `None` for MiRTA's empty answers."""
-        text = await self._call(reqtype, **params)
+        return self._decode(reqtype, await self._call(reqtype, **params))
+
+    def _decode(self, reqtype: str, text: str) -> Any:
+        """The decoded JSON of a read's answer, or `None` for MiRTA's empty answers."""
         if text in EMPTY_ANSWERS:
             return None
         try:
@@ -291,19 +297,11 @@ class MirtaClient(PolledCallsClient):
     # Reference (INFO info=extensions, CHANNELS, DND action=get): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_fetch_snapshot(self) -> Snapshot:
         """Read extensions (with states and DND), queues with agents, and active calls."""
-        raw_extensions, raw_channels, queues = await self._gather(
-            self._read("INFO", info="extensions"),
+        records, raw_channels, queues = await self._gather(
+            self._fetch_extension_records(),
             self._read("CHANNELS", cache="no"),
             self._fetch_queues(),
         )
-        records: dict[str, ExtensionRecord] = {}
-        for item in as_list(raw_extensions):
-            record = extension_record(as_mapping(item))
-            if record is None:
-                _LOGGER.debug("MiRTA extension without a number dropped")
-            else:
-                records[record.number] = record
-        del raw_extensions  # it holds the extensions' SIP secrets and personal data
         await self._read_dnds(list(records))
         calls = build_calls(self._parse_channels(raw_channels, set(records)), records)
         legs = leg_states(legs_of(calls))
@@ -324,6 +322,27 @@ class MirtaClient(PolledCallsClient):
             )
             queues[key] = replace(queue, agents=agents)
         return self._reuse(Snapshot(extensions=extensions, queues=queues, calls=calls))
+
+    async def _fetch_extension_records(self) -> dict[str, ExtensionRecord]:
+        """The records of ``INFO extensions``, read again only when the answer changed.
+
+        The answer holds the extensions' SIP secrets and personal data: it is not kept, only
+        its digest, to know the next answer the same (a large PBX at rest answers thousands of
+        unchanged records).
+        """
+        text = await self._call("INFO", info="extensions")
+        digest = hashlib.blake2b(text.encode(), digest_size=32).digest()
+        if self._records is not None and self._records[0] == digest:
+            return self._records[1]
+        records: dict[str, ExtensionRecord] = {}
+        for item in as_list(self._decode("INFO", text)):
+            record = extension_record(as_mapping(item))
+            if record is None:
+                _LOGGER.debug("MiRTA extension without a number dropped")
+            else:
+                records[record.number] = record
+        self._records = (digest, records)
+        return records
 
     # Reference (BLFS, CHANNELS (cache=no)): https://manual.mirtapbx.com/books/api/page/old-proxyapi-legacy-proxy-api-reference-and-examples
     async def async_fetch_calls(self) -> Snapshot:
