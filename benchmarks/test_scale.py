@@ -1,9 +1,10 @@
 """The cost of a large PBX, per vendor, at 100, 1 000 and 5 000 extensions, against its floors.
 
 For each vendor and size: the setup (the median of `SETUPS`, each followed by Home Assistant
-setting up as many trivial entities, whose median is its floor), an idle refresh (against the same requests sent and parsed by a bare aiohttp loop),
-its requests, its state writes, the state writes after one call, the CPU of an idle hour, and,
-at the sizes in `MEMORY_SIZES`, the memory per extension (against the same trivial entities).
+setting up as many trivial entities, whose median is its floor), an idle refresh (against the
+same requests sent and parsed by a bare aiohttp loop), its requests, its state writes, the state
+writes after one call, the CPU of an idle hour, and, at the sizes in `MEMORY_SIZES`, the memory
+per extension (against the same trivial entities).
 
 The fast call polls of MiRTA, VoIPSUN and Telphin (whose pushes need an external URL) wait an
 hour here, so that only the full reads are counted; their cost per idle hour is added from one

@@ -37,16 +37,9 @@ EXTENSION_KEYS = (
 """The description keys of an extension's entities, the most useful first."""
 
 
-def enabled_extension_keys(
-    snapshot: Snapshot, shown: Iterable[SubjectKey]
-) -> frozenset[str] | None:
-    """The keys of the extension entities registered enabled, for the `shown` subjects;
-    `None` where all of them fit.
-
-    Every kind is counted for every extension, whether or not this PBX gives it: the limit is
-    kept even where a count is too high. Another subject's entities are always enabled: a
-    trunk has one, a queue two and two per agent.
-    """
+def count_entities(snapshot: Snapshot, shown: Iterable[SubjectKey]) -> tuple[int, int]:
+    """The `shown` extensions, and the most entities the other shown subjects have: a trunk
+    has one, a queue two and two per agent."""
     extensions = 0
     others = PBX_ENTITIES
     for kind, ident in shown:
@@ -56,6 +49,16 @@ def enabled_extension_keys(
             others += 1
         elif kind == Subject.QUEUE and (queue := snapshot.queues.get(ident)) is not None:
             others += 2 + 2 * len(queue.agents)
+    return extensions, others
+
+
+def enabled_extension_keys(extensions: int, others: int) -> frozenset[str] | None:
+    """The keys of the extension entities registered enabled, `None` where all of them fit
+    beside the `others` entities (always enabled).
+
+    Every kind is counted for every extension, whether or not this PBX gives it: the limit is
+    kept even where a count is too high.
+    """
     room = ENABLED_ENTITIES_LIMIT - HEADROOM - others
     if extensions * len(EXTENSION_KEYS) <= room:
         return None
@@ -65,15 +68,15 @@ def enabled_extension_keys(
 def choose_enabled_extension_keys(coordinator: PbxCoordinator) -> frozenset[str] | None:
     """The extension entities this setup registers enabled (`None`: all), said in the log
     where they are not all."""
-    shown = coordinator.shown_subjects()
-    enabled = enabled_extension_keys(coordinator.data, shown)
+    extensions, others = count_entities(coordinator.data, coordinator.shown_subjects())
+    enabled = enabled_extension_keys(extensions, others)
     if enabled is not None:
         _LOGGER.info(
             "%s shows %d extensions: so that Home Assistant's limit of %d enabled entities per "
             "entry holds, the most useful entities of each extension are enabled (%s); "
             "the others are registered disabled, to enable in Settings > Entities",
             coordinator.config_entry.title,
-            sum(1 for kind, _ident in shown if kind == Subject.EXTENSION),
+            extensions,
             ENABLED_ENTITIES_LIMIT,
             ", ".join(key for key in EXTENSION_KEYS if key in enabled) or "none",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
 import logging
 
 import aiohttp
@@ -47,6 +48,22 @@ async def client(
     await client.async_connect()
     yield client
     await client.async_close()
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    session: aiohttp.ClientSession, model: PbxModel
+) -> AsyncIterator[tuple[YeastarClient, YeastarServer]]:
+    """A connected client of a simulated P-Series of its own for `model`, closed at the end."""
+    async with YeastarServer(
+        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
+    ) as server:
+        client = YeastarClient(session, **client_args(yeastar_data(server)))
+        await client.async_connect()
+        try:
+            yield client, server
+        finally:
+            await client.async_close()
 
 
 async def test_connect_reads_identity(client: YeastarClient, yeastar: YeastarServer) -> None:
@@ -141,13 +158,8 @@ async def test_paging_through_250_extensions(
     session: aiohttp.ClientSession,
 ) -> None:
     model = PbxModel.office(extensions=250, seed=3)
-    async with YeastarServer(
-        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
-    ) as server:
-        client = YeastarClient(session, **client_args(yeastar_data(server)))
-        await client.async_connect()
+    async with connected(session, model) as (client, server):
         snapshot = await client.async_fetch_snapshot()
-        await client.async_close()
         pages = server.requests_to("extension/list")
     assert len(snapshot.extensions) == 250
     assert set(snapshot.extensions) == set(model.extensions)
@@ -169,11 +181,7 @@ async def test_an_unchanged_page_is_not_decoded_again(
 
     monkeypatch.setattr(yeastar_session, "decode_json_object", counting)
     model = PbxModel.office(extensions=250, seed=3)
-    async with YeastarServer(
-        model, client_id=YEASTAR_CLIENT_ID, client_secret=YEASTAR_CLIENT_SECRET
-    ) as server:
-        client = YeastarClient(session, **client_args(yeastar_data(server)))
-        await client.async_connect()
+    async with connected(session, model) as (client, _server):
         await client.async_fetch_snapshot()
         assert decoded.count("extension/list") == 3
         decoded.clear()
@@ -185,7 +193,6 @@ async def test_an_unchanged_page_is_not_decoded_again(
         model.extensions[number].presence = "do_not_disturb"
         decoded.clear()
         snapshot = await client.async_fetch_snapshot()
-        await client.async_close()
     assert decoded.count("extension/list") == 1
     assert snapshot.extensions[number].dnd is True
 

@@ -15,9 +15,8 @@ from typing import Any
 from unittest.mock import patch
 
 import aiohttp
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 import custom_components.pbx.api as pbx_api
@@ -27,6 +26,7 @@ from simulator import Faults, PbxModel
 
 # Fixtures of the Home Assistant tests (registered by their own names).
 from ..integration.conftest import (  # noqa: F401
+    add_through_flow,
     auto_enable_custom_integrations,
     disable_http_server,
     ha_url,
@@ -128,15 +128,7 @@ async def pbx(
     await server.start()
     pbx: Pbx | None = None
     try:
-        data = vendor.data(server)
-        result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"vendor": data.pop("vendor")}
-        )
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result
-        entry = result["result"]
-        await hass.async_block_till_done()
+        entry = await add_through_flow(hass, vendor.data(server))
         if (transport := transport_of(request)) is not None:
             hass.config_entries.async_update_entry(
                 entry, options={**entry.options, CONF_TRANSPORT: transport}

@@ -7,8 +7,10 @@ from collections.abc import Callable, Generator
 import socket
 from unittest.mock import patch
 
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_START
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -64,6 +66,19 @@ def yeastar_entry(hass: HomeAssistant, yeastar: YeastarServer) -> MockConfigEntr
 
 
 LIVE_EVENTS = "binary_sensor.demo_hotel_pbx_live_events"
+
+
+async def add_through_flow(hass: HomeAssistant, data: dict[str, object]) -> ConfigEntry:
+    """Add a PBX through the config flow as a user would: its vendor first, then `data`'s
+    other fields (`data` is changed: its `vendor` is taken out)."""
+    vendor = data.pop("vendor")
+    result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"vendor": vendor})
+    assert result["step_id"] == vendor
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return result["result"]
 
 
 async def wait_until(

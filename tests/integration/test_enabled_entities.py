@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.pbx.api import PbxClient
 from simulator import PbxModel
 
-from .conftest import wait_until
+from .conftest import add_through_flow, wait_until
 from .test_vendors import DATA, SERVERS
 
 EXTENSIONS = 2000
@@ -38,15 +36,7 @@ async def test_a_very_large_pbx_stays_within_the_enabled_entity_limit(
     caplog.set_level(logging.INFO, logger="custom_components.pbx.entity_limit")
     model = PbxModel.office(EXTENSIONS, seed=3)
     async with SERVERS["yeastar"](model) as server:
-        data = DATA["yeastar"](server)
-        result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"vendor": data.pop("vendor")}
-        )
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result
-        entry = result["result"]
-        await hass.async_block_till_done()
+        entry = await add_through_flow(hass, DATA["yeastar"](server))
         registry = er.async_get(hass)
         entries = er.async_entries_for_config_entry(registry, entry.entry_id)
 

@@ -4,14 +4,13 @@ writes no state."""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.pbx.api import PbxClient
 from simulator import PbxModel
 
+from .conftest import add_through_flow
 from .test_vendors import DATA, SERVERS
 
 EXTENSIONS = 1000
@@ -40,15 +39,7 @@ async def read_costs(
     monkeypatch.setattr(PbxClient, "calls_poll_interval", 3600.0, raising=False)
     model = PbxModel.office(extensions, seed=3)
     async with SERVERS[vendor](model) as server:
-        data = DATA[vendor](server)
-        result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"vendor": data.pop("vendor")}
-        )
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result
-        entry = result["result"]
-        await hass.async_block_till_done()
+        entry = await add_through_flow(hass, DATA[vendor](server))
         coordinator = entry.runtime_data.coordinator
         await coordinator.async_refresh()
         await hass.async_block_till_done()

@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator, Callable
 import logging
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -31,6 +30,7 @@ from ..conftest import (
     voipsun_data,
     yeastar_data,
 )
+from .conftest import add_through_flow
 
 SERVERS: dict[str, Callable[[PbxModel], SimServer]] = {
     "yeastar": lambda model: YeastarServer(
@@ -59,17 +59,9 @@ async def vendor_entry(
     """Add the vendor's simulated PBX through the config flow, as a user would."""
     vendor = request.param
     async with SERVERS[vendor](model) as server:
-        data = DATA[vendor](server)
-        result = await hass.config_entries.flow.async_init("pbx", context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"vendor": data.pop("vendor")}
-        )
-        assert result["step_id"] == vendor
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result
-        await hass.async_block_till_done()
-        yield vendor, server, result["result"]
-        await hass.config_entries.async_unload(result["result"].entry_id)
+        entry = await add_through_flow(hass, DATA[vendor](server))
+        yield vendor, server, entry
+        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_vendor_entities(
